@@ -1,0 +1,1 @@
+"""REST API (FastAPI, OpenAPI at /api/docs): thin routers that parse, call one service, render."""

@@ -1,0 +1,29 @@
+"""Request-scoped dependencies: one unit of work per request, and an injectable clock."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from pedmassage.db import unit_of_work
+
+
+def get_db(request: Request) -> Iterator[Session]:
+    """Commit when the handler returns normally; roll back on any error."""
+    engine: Engine = request.app.state.engine
+    with unit_of_work(engine) as session:
+        yield session
+
+
+def get_now(request: Request) -> datetime:
+    clock: Callable[[], datetime] = request.app.state.clock
+    return clock()
+
+
+SessionDep = Annotated[Session, Depends(get_db)]
+NowDep = Annotated[datetime, Depends(get_now)]

@@ -1,0 +1,102 @@
+"""Pydantic shapes for child profiles: ``ChildCreate`` in, ``ChildPublic`` out.
+
+Facts reuse the screening contract's shapes (conditions, devices, measurements, procedures, skin,
+medications) so that a stored profile turns into a screening input without translation.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from pedmassage.safety.contract import (
+    ConditionIn,
+    DeviceIn,
+    Measurement,
+    ProcedureIn,
+    Setting,
+    Sex,
+    SkinFinding,
+)
+
+
+class GuardianIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=120)
+    relationship: str = Field(min_length=1, max_length=40, description="mother, father, carer, …")
+    legal_authority: bool = True
+
+
+class ChildCreate(BaseModel):
+    """A new child profile with everything known at admission or referral."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    display_name: str = Field(
+        min_length=1, max_length=80, description="How staff address the child at the bedside."
+    )
+    mrn: str | None = Field(None, max_length=40, description="Hospital record number, optional.")
+    birth_date: date
+    sex: Sex = "unknown"
+    gestational_age_weeks: int = Field(40, ge=22, le=44, description="Completed weeks at birth.")
+    gestational_age_days: int = Field(0, ge=0, le=6, description="Extra days at birth, 0-6.")
+    verbal: bool = True
+    cognitive_impairment: bool = False
+    setting: Setting = "hospital"
+    ward: str | None = Field(None, max_length=60)
+    touch_aversion: bool = False
+    trauma_history: bool = False
+    touch_notes: str = Field("", max_length=2000, description="Touch apprehension, what helps.")
+    conditions: list[ConditionIn] = []
+    devices: list[DeviceIn] = []
+    labs: list[Measurement] = []
+    vitals: list[Measurement] = []
+    procedures: list[ProcedureIn] = []
+    skin: list[SkinFinding] = []
+    medications: list[str] = Field(default=[], description="Medication classes.")
+    guardians: list[GuardianIn] = []
+
+
+class ObservationPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    category: str
+    code: str
+    value: float
+    unit: str
+    taken_at: datetime
+
+
+class ChildPublic(BaseModel):
+    """A child profile as shown to the care team, with ages computed for ``as_of``."""
+
+    id: str
+    display_name: str
+    mrn: str | None
+    birth_date: date
+    sex: str
+    gestational_age: str
+    born_preterm: bool
+    verbal: bool
+    cognitive_impairment: bool
+    setting: str
+    ward: str | None
+    touch_aversion: bool
+    trauma_history: bool
+    touch_notes: str
+    as_of: date
+    age_days: int
+    age_label: str
+    corrected_age_days: int | None
+    stage: str
+    stage_label: str
+    conditions: list[ConditionIn]
+    devices: list[DeviceIn]
+    observations: list[ObservationPublic]
+    procedures: list[ProcedureIn]
+    skin: list[SkinFinding]
+    medications: list[str]
+    guardians: list[GuardianIn]

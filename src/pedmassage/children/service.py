@@ -1,0 +1,224 @@
+"""Use cases for child profiles. Each runs inside the caller's unit of work and only flushes."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from pedmassage.children.models import (
+    Child,
+    ChildCondition,
+    ChildDevice,
+    ChildMedication,
+    ChildProcedure,
+    Guardian,
+    Observation,
+    SkinFindingRecord,
+)
+from pedmassage.children.schemas import (
+    ChildCreate,
+    ChildPublic,
+    GuardianIn,
+    ObservationPublic,
+)
+from pedmassage.development import GestationalAge, age_profile, months_between, stage_for
+from pedmassage.errors import NotFoundError, ValidationError
+from pedmassage.safety.contract import (
+    ConditionIn,
+    DeviceIn,
+    Measurement,
+    ProcedureIn,
+    SkinFinding,
+)
+from pedmassage.vocabulary import code_book, site_map
+
+MAX_AGE_MONTHS = 22 * 12  # the program serves children and young people up to their 22nd birthday
+
+
+def create_child(*, db: Session, data: ChildCreate, now: datetime) -> Child:
+    """Validate every fact against the vocabularies, then store the profile and its facts."""
+    ga = GestationalAge(data.gestational_age_weeks, data.gestational_age_days)
+    _check_birth_date(data.birth_date, now.date())
+    _check_facts(data, now)
+    child = Child(
+        display_name=data.display_name.strip(), mrn=data.mrn, birth_date=data.birth_date,
+        sex=data.sex, ga_weeks=ga.weeks, ga_days=ga.days, verbal=data.verbal,
+        cognitive_impairment=data.cognitive_impairment, setting=data.setting, ward=data.ward,
+        touch_aversion=data.touch_aversion, trauma_history=data.trauma_history,
+        touch_notes=data.touch_notes,
+    )
+    _attach_facts(child, data)
+    db.add(child)
+    db.flush()
+    return child
+
+
+def get_child(*, db: Session, child_id: str) -> Child:
+    child = db.get(Child, child_id, options=[selectinload("*")])
+    if child is None:
+        raise NotFoundError("child", child_id)
+    return child
+
+
+def list_children(
+    *, db: Session, ward: str | None = None, setting: str | None = None
+) -> list[Child]:
+    query = select(Child).order_by(Child.ward, Child.display_name, Child.id)
+    if ward is not None:
+        query = query.where(Child.ward == ward)
+    if setting is not None:
+        query = query.where(Child.setting == setting)
+    return list(db.scalars(query))
+
+
+def wards(*, db: Session) -> list[str]:
+    rows = db.scalars(select(Child.ward).where(Child.ward.is_not(None)).distinct())
+    return sorted(w for w in rows if w)
+
+
+def add_observation(
+    *, db: Session, child_id: str, category: str, data: Measurement, now: datetime
+) -> Observation:
+    """Record a lab or vital; refuses unknown codes, wrong units, impossible values, future times."""
+    child = get_child(db=db, child_id=child_id)
+    _check_measurement(category, data, category, now)
+    observation = _observation(category, data)
+    child.observations.append(observation)
+    db.flush()
+    return observation
+
+
+def add_condition(*, db: Session, child_id: str, data: ConditionIn) -> ChildCondition:
+    child = get_child(db=db, child_id=child_id)
+    _check_condition(data, "condition")
+    condition = ChildCondition(code=data.code, site=data.site)
+    child.conditions.append(condition)
+    db.flush()
+    return condition
+
+
+def add_device(*, db: Session, child_id: str, data: DeviceIn) -> ChildDevice:
+    child = get_child(db=db, child_id=child_id)
+    _check_device(data, "device")
+    device = ChildDevice(kind=data.kind, site=data.site)
+    child.devices.append(device)
+    db.flush()
+    return device
+
+
+def to_public(child: Child, as_of: date) -> ChildPublic:
+    """The profile with ages computed for ``as_of`` (corrected age where it applies)."""
+    ga = GestationalAge(child.ga_weeks, child.ga_days)
+    ages = age_profile(child.birth_date, ga, as_of)
+    stage = stage_for(ages)
+    return ChildPublic(
+        id=child.id, display_name=child.display_name, mrn=child.mrn, birth_date=child.birth_date,
+        sex=child.sex, gestational_age=str(ga), born_preterm=ga.weeks < 37, verbal=child.verbal,
+        cognitive_impairment=child.cognitive_impairment, setting=child.setting, ward=child.ward,
+        touch_aversion=child.touch_aversion, trauma_history=child.trauma_history,
+        touch_notes=child.touch_notes, as_of=as_of, age_days=ages.chronological_days,
+        age_label=age_label(child.birth_date, as_of),
+        corrected_age_days=ages.corrected_days if ages.corrected else None,
+        stage=stage.id, stage_label=stage.label,
+        conditions=[ConditionIn(code=c.code, site=c.site) for c in child.conditions],
+        devices=[DeviceIn(kind=d.kind, site=d.site) for d in child.devices],
+        observations=[ObservationPublic.model_validate(o) for o in child.observations],
+        procedures=[ProcedureIn(kind=p.kind, site=p.site, date=p.date) for p in child.procedures],
+        skin=[SkinFinding(finding=s.finding, site=s.site) for s in child.skin_findings],
+        medications=[m.med_class for m in child.medications],
+        guardians=[
+            GuardianIn(name=g.name, relationship=g.relationship_to_child,
+                       legal_authority=g.legal_authority)
+            for g in child.guardians
+        ],
+    )
+
+
+def age_label(birth_date: date, as_of: date) -> str:
+    """Age as clinicians say it: days under 4 weeks, weeks under 3 months, months under 2 years."""
+    days = (as_of - birth_date).days
+    months = months_between(birth_date, as_of)
+    if days < 28:
+        return f"{days} d"
+    if months < 3:
+        return f"{days // 7} wk"
+    if months < 24:
+        return f"{months} mo"
+    return f"{months // 12} y {months % 12} mo"
+
+
+def _check_birth_date(birth_date: date, today: date) -> None:
+    if birth_date > today:
+        raise ValidationError("birth_date", birth_date.isoformat(), f"on or before {today}")
+    if months_between(birth_date, today) >= MAX_AGE_MONTHS:
+        raise ValidationError(
+            "birth_date", birth_date.isoformat(), "a child or young person under 22 years"
+        )
+
+
+def _check_facts(data: ChildCreate, now: datetime) -> None:
+    for i, condition in enumerate(data.conditions):
+        _check_condition(condition, f"conditions[{i}]")
+    for i, device in enumerate(data.devices):
+        _check_device(device, f"devices[{i}]")
+    for i, lab in enumerate(data.labs):
+        _check_measurement("lab", lab, f"labs[{i}]", now)
+    for i, vital in enumerate(data.vitals):
+        _check_measurement("vital", vital, f"vitals[{i}]", now)
+    for i, procedure in enumerate(data.procedures):
+        _check_site(procedure.site, f"procedures[{i}].site")
+        if procedure.date > now.date():
+            raise ValidationError(f"procedures[{i}].date", procedure.date.isoformat(),
+                                  f"on or before {now.date()}")
+    for i, finding in enumerate(data.skin):
+        _check_site(finding.site, f"skin[{i}].site")
+
+
+def _check_condition(condition: ConditionIn, field: str) -> None:
+    code_book().check_condition(condition.code, f"{field}.code")
+    _check_site(condition.site, f"{field}.site")
+
+
+def _check_device(device: DeviceIn, field: str) -> None:
+    code_book().check_device(device.kind, f"{field}.kind")
+    _check_site(device.site, f"{field}.site")
+
+
+def _check_site(site: str | None, field: str) -> None:
+    if site is not None:
+        site_map().check(site, field)
+
+
+def _check_measurement(category: str, data: Measurement, field: str, now: datetime) -> None:
+    if category not in ("lab", "vital"):
+        raise ValidationError("category", category, "lab or vital")
+    code_book().check_measure(category, data.code, data.value, data.unit, field)
+    if data.taken_at > now:
+        raise ValidationError(f"{field}.taken_at", data.taken_at.isoformat(), "not in the future")
+
+
+def _observation(category: str, data: Measurement) -> Observation:
+    return Observation(
+        category=category, code=data.code, value=data.value, unit=data.unit,
+        taken_at=data.taken_at,
+    )
+
+
+def _attach_facts(child: Child, data: ChildCreate) -> None:
+    child.conditions = [ChildCondition(code=c.code, site=c.site) for c in data.conditions]
+    child.devices = [ChildDevice(kind=d.kind, site=d.site) for d in data.devices]
+    child.observations = [_observation("lab", m) for m in data.labs] + [
+        _observation("vital", m) for m in data.vitals
+    ]
+    child.procedures = [ChildProcedure(kind=p.kind, site=p.site, date=p.date)
+                        for p in data.procedures]
+    child.skin_findings = [SkinFindingRecord(finding=s.finding, site=s.site) for s in data.skin]
+    child.medications = [ChildMedication(med_class=m) for m in data.medications]
+    child.guardians = [_guardian(g) for g in data.guardians]
+
+
+def _guardian(g: GuardianIn) -> Guardian:
+    return Guardian(name=g.name, relationship_to_child=g.relationship,
+                    legal_authority=g.legal_authority)

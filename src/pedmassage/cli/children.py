@@ -1,0 +1,110 @@
+"""``pedmassage child``: create, import, list and show child profiles; add labs and vitals."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import typer
+
+from pedmassage.cli.common import console, database, handles_errors, now, print_json, read_json
+
+app = typer.Typer(help="Child profiles.", no_args_is_help=True, rich_markup_mode=None)
+
+
+@app.command("add")
+@handles_errors
+def add(
+    file: Path = typer.Option(..., "--file", "-f", help="Child profile JSON (ChildCreate); - = stdin."),
+) -> None:
+    """Create one child from a JSON profile; prints the new child's id."""
+    from pedmassage.children import service
+    from pedmassage.children.schemas import ChildCreate
+
+    data = ChildCreate.model_validate(read_json(file))
+    with database() as db:
+        child = service.create_child(db=db, data=data, now=now())
+        typer.echo(child.id)
+
+
+@app.command("import")
+@handles_errors
+def import_many(
+    file: Path = typer.Argument(..., help="JSON list of child profiles; - = stdin."),
+) -> None:
+    """Create many children in one transaction: one bad profile stores none of them."""
+    from pedmassage.children import service
+    from pedmassage.children.schemas import ChildCreate
+
+    raw = read_json(file)
+    if not isinstance(raw, list):
+        raise typer.BadParameter("expected a JSON list of child profiles", param_hint="FILE")
+    profiles = [ChildCreate.model_validate(item) for item in raw]
+    with database() as db:
+        ids = [service.create_child(db=db, data=p, now=now()).id for p in profiles]
+    for ident in ids:
+        typer.echo(ident)
+
+
+@app.command("list")
+@handles_errors
+def list_(ward: str | None = typer.Option(None, help="Only this ward.")) -> None:
+    """Children with age, stage, ward and conditions."""
+    from rich.table import Table
+
+    from pedmassage.children import service
+
+    table = Table("id", "name", "age", "stage", "ward", "conditions")
+    with database() as db:
+        for child in service.list_children(db=db, ward=ward):
+            p = service.to_public(child, now().date())
+            table.add_row(p.id, p.display_name, p.age_label, p.stage, p.ward or p.setting,
+                          ", ".join(c.code for c in p.conditions))
+    console().print(table)
+
+
+@app.command("show")
+@handles_errors
+def show(
+    child_id: str = typer.Argument(..., help="Child id."),
+    as_json: bool = typer.Option(False, "--json", help="Print the profile as JSON."),
+) -> None:
+    """One child's profile with ages computed for today."""
+    from pedmassage.children import service
+
+    with database() as db:
+        p = service.to_public(service.get_child(db=db, child_id=child_id), now().date())
+    if as_json:
+        print_json(p.model_dump(mode="json"))
+        return
+    out = console()
+    corrected = f", corrected {p.corrected_age_days} d" if p.corrected_age_days is not None else ""
+    out.print(f"[bold]{p.display_name}[/]  {p.age_label}{corrected}  ·  {p.stage_label}  ·  "
+              f"GA {p.gestational_age}  ·  {p.ward or p.setting}")
+    out.print("conditions: " + (", ".join(c.code for c in p.conditions) or "none"))
+    out.print("devices: " + (", ".join(f"{d.kind}@{d.site}" for d in p.devices) or "none"))
+    for o in p.observations[-8:]:
+        out.print(f"  {o.taken_at:%Y-%m-%d %H:%M}  {o.code} {o.value:g} {o.unit}")
+
+
+@app.command("observe")
+@handles_errors
+def observe(
+    child_id: str = typer.Argument(..., help="Child id."),
+    category: str = typer.Option(..., help="lab or vital."),
+    code: str = typer.Option(..., help="e.g. platelets, anc, inr, temperature, weight."),
+    value: float = typer.Option(..., help="The value, in the code's unit."),
+    unit: str = typer.Option(..., help="e.g. 10^9/L, Cel, g."),
+    taken_at: datetime = typer.Option(None, help="When it was taken (default now, UTC)."),
+) -> None:
+    """Record a lab or vital sign; the unit must be the one the code is kept in."""
+    from datetime import UTC
+
+    from pedmassage.children import service
+    from pedmassage.safety.contract import Measurement
+
+    when = taken_at.replace(tzinfo=taken_at.tzinfo or UTC) if taken_at else now()
+    data = Measurement(code=code, value=value, unit=unit, taken_at=when)
+    with database() as db:
+        service.add_observation(db=db, child_id=child_id, category=category, data=data, now=now())
+    typer.echo(f"recorded {code} {value:g} {unit}")

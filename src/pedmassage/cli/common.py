@@ -1,0 +1,92 @@
+"""What every command shares: a unit of work on the configured database, the clock, error exits."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from functools import wraps
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
+
+import typer
+
+if TYPE_CHECKING:
+    from rich.console import Console
+    from sqlalchemy.orm import Session
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def console(stderr: bool = False) -> Console:
+    from rich.console import Console
+
+    return Console(stderr=stderr, highlight=False)
+
+
+@contextmanager
+def database() -> Iterator[Session]:
+    """One use case, one transaction, on a database that must be migrated to head."""
+    from pedmassage.config import get_settings
+    from pedmassage.db import engine_for, unit_of_work
+    from pedmassage.migrations import ensure_current
+
+    engine = engine_for(get_settings().database_url)
+    ensure_current(engine)
+    with unit_of_work(engine) as session:
+        yield session
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def read_json(path: Path) -> Any:
+    """Read JSON from a file or from standard input when the path is ``-``."""
+    text = sys.stdin.read() if str(path) == "-" else path.read_text()
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        fail("input", f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}")
+
+
+def print_json(data: Any) -> None:
+    typer.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+
+
+def fail(field: str, message: str) -> None:
+    console(stderr=True).print(f"[bold red]error[/]: {field}: {message}")
+    raise typer.Exit(code=2)
+
+
+def handles_errors(fn: Callable[P, R]) -> Callable[P, R]:
+    """Turn domain and input errors into a clear message and exit code 2."""
+
+    @wraps(fn)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        from pydantic import ValidationError as PydanticError
+
+        from pedmassage.errors import (
+            ConflictError,
+            DatabaseNotReadyError,
+            NotFoundError,
+            ValidationError,
+        )
+
+        try:
+            return fn(*args, **kwargs)
+        except ValidationError as exc:
+            fail(exc.field, f"{exc.value!r} is not allowed; allowed: {exc.allowed}")
+        except PydanticError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(p) for p in first["loc"]) or "input"
+            fail(where, f"{first['msg']} (and {exc.error_count() - 1} more)"
+                 if exc.error_count() > 1 else first["msg"])
+        except (NotFoundError, ConflictError, DatabaseNotReadyError) as exc:
+            fail(type(exc).__name__.removesuffix("Error").lower(), str(exc))
+        raise AssertionError("unreachable")
+
+    return wrapper

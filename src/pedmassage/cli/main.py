@@ -1,0 +1,28 @@
+"""Entry point: ``pedmassage``. Sub-command modules are small and import their work lazily."""
+
+from __future__ import annotations
+
+import typer
+
+from pedmassage.cli import children, db, demo, screening, serve, sessions
+
+app = typer.Typer(
+    name="pedmassage",
+    help="Run a pediatric massage therapy program safely, and turn every session into evidence.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+    rich_markup_mode=None,
+)
+app.add_typer(db.app, name="db")
+app.add_typer(children.app, name="child")
+app.add_typer(sessions.app, name="session")
+app.command("serve")(serve.serve)
+app.command("demo")(demo.demo)
+app.command("screen")(screening.screen)
+app.command("plan")(sessions.plan)
+app.command("history")(sessions.history)
+
+
+def main() -> None:
+    app()

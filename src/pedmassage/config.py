@@ -1,0 +1,49 @@
+"""One settings object for the whole application (environment prefix ``PEDMASSAGE_``).
+
+Settings are read once per process through :func:`get_settings`; tests build their own
+:class:`Settings` instead of mutating the environment.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def default_database_url() -> str:
+    """SQLite in the user's data directory: zero set-up for a single therapist or a pilot ward."""
+    from platformdirs import user_data_dir
+
+    data_dir = Path(user_data_dir("pedmassage", appauthor=False))
+    data_dir.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{data_dir / 'pedmassage.sqlite3'}"
+
+
+class Settings(BaseSettings):
+    """Everything an operator may set. Each field is documented in docs/operations.md."""
+
+    model_config = SettingsConfigDict(env_prefix="PEDMASSAGE_", extra="ignore")
+
+    database_url: str = Field(
+        default_factory=default_database_url,
+        description="SQLAlchemy URL; SQLite in the user data directory by default, "
+        "postgresql+psycopg://… for a multi-site registry.",
+    )
+    demo: bool = Field(
+        default=False,
+        description="Demo mode: the app shows a banner saying all children are synthetic.",
+    )
+    policy_file: Path | None = Field(
+        default=None,
+        description="Program policy YAML overriding the shipped screening thresholds.",
+    )
+    host: str = Field(default="127.0.0.1", description="Address `pedmassage serve` binds to.")
+    port: int = Field(default=8000, ge=1, le=65535, description="Port `pedmassage serve` binds to.")
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

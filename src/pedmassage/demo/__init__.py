@@ -1,0 +1,1 @@
+"""A living demo program: synthetic children, screenings and sessions, reproducible from a seed."""

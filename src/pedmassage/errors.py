@@ -1,0 +1,61 @@
+"""The domain exception tree.
+
+Domain code raises these; each edge translates them once: the API into a 422 (or 404/409) naming the
+field, the CLI into a message with exit code 2, the web app into a form error beside the field.
+"""
+
+from __future__ import annotations
+
+
+class PedmassageError(Exception):
+    """Base of every error the domain raises on purpose."""
+
+
+class ValidationError(PedmassageError):
+    """An input value is outside what the domain allows.
+
+    ``field`` names the input (dotted path), ``value`` is what was given and ``allowed`` says, in
+    words a clinician can act on, what would have been accepted.
+    """
+
+    def __init__(self, field: str, value: object, allowed: str, message: str | None = None) -> None:
+        self.field = field
+        self.value = value
+        self.allowed = allowed
+        self.message = message or f"{field}: {value!r} is not allowed; allowed: {allowed}"
+        super().__init__(self.message)
+
+    def as_dict(self) -> dict[str, object]:
+        return {"field": self.field, "value": _jsonable(self.value), "allowed": self.allowed,
+                "message": self.message}
+
+
+class NotFoundError(PedmassageError):
+    """A record asked for by id does not exist (ids are opaque; no name is ever echoed)."""
+
+    def __init__(self, kind: str, ident: str) -> None:
+        self.kind = kind
+        self.ident = ident
+        super().__init__(f"{kind} {ident} not found")
+
+
+class ConflictError(PedmassageError):
+    """The request is well formed but the record's state forbids it (e.g. a session on a hold)."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        self.field = field
+        super().__init__(message)
+
+
+class DatabaseNotReadyError(PedmassageError):
+    """The database schema is missing or behind the code; the message names the fixing command."""
+
+
+class KnowledgeDataError(PedmassageError):
+    """A shipped clinical data file (rules, instruments, protocols) is malformed."""
+
+
+def _jsonable(value: object) -> object:
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    return str(value)

@@ -1,0 +1,137 @@
+"""The screening contract: one JSON input, one JSON result.
+
+This is a stable, versioned interface shared by ``pedmassage screen``, ``POST
+/api/v1/screenings/evaluate`` and the screenings stored in the database. Field names and units are
+fixed: platelets and ANC in 10^9/L, temperature in Cel, weight in grams. Changing a field's meaning
+needs a new ``CONTRACT_VERSION``.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+CONTRACT_VERSION = "1.0"
+
+Decision = Literal["proceed", "modify", "hold"]
+Setting = Literal["hospital", "picu", "nicu", "home", "clinic"]
+Sex = Literal["female", "male", "intersex", "unknown"]
+RespiratorySupport = Literal["none", "oxygen", "high_flow", "cpap", "ventilator"]
+Isolation = Literal["none", "contact", "droplet", "airborne", "protective"]
+
+DECISION_ORDER: dict[str, int] = {"proceed": 0, "modify": 1, "hold": 2}
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ChildFacts(_In):
+    birth_date: date
+    sex: Sex = "unknown"
+    gestational_age_at_birth_weeks: float = Field(
+        40.0, ge=22, le=44, description="Gestational age at birth in (decimal) weeks, 22-44."
+    )
+    verbal: bool = True
+    cognitive_impairment: bool = False
+    weight_g: float | None = Field(None, gt=0, le=200000, description="Current weight in grams.")
+
+
+class ConditionIn(_In):
+    code: str
+    site: str | None = None
+
+
+class Measurement(_In):
+    code: str
+    value: float
+    unit: str
+    taken_at: AwareDatetime
+
+
+class DeviceIn(_In):
+    kind: str
+    site: str | None = None
+
+
+class ProcedureIn(_In):
+    kind: str = Field(description="surgery, lumbar_puncture, bone_marrow_aspiration, "
+                      "immunization, sedation, …")
+    site: str | None = None
+    date: date
+
+
+class SkinFinding(_In):
+    finding: str
+    site: str | None = None
+
+
+class MedicationIn(_In):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    class_: str = Field(alias="class", description="Medication class, e.g. anticoagulant, "
+                        "chemotherapy, sedative, antiplatelet.")
+
+
+class ScreeningInput(_In):
+    """Everything the rules may look at. Missing data is never assumed normal."""
+
+    assessed_at: AwareDatetime
+    setting: Setting
+    child: ChildFacts
+    conditions: list[ConditionIn] = []
+    labs: list[Measurement] = []
+    vitals: list[Measurement] = []
+    devices: list[DeviceIn] = []
+    procedures: list[ProcedureIn] = []
+    skin: list[SkinFinding] = []
+    medications: list[MedicationIn] = []
+    respiratory_support: RespiratorySupport = "none"
+    isolation: Isolation = "none"
+    touch_aversion: bool = False
+    trauma_history: bool = False
+    guardian_consent: bool | None = Field(
+        None, description="Guardian permission for massage; null = not yet recorded."
+    )
+    child_assent: bool | None = Field(
+        None, description="The child's own yes/no; null = not asked or not developmentally able."
+    )
+
+
+class Reason(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    rule_id: str
+    decision: Decision
+    message: str
+    source: str
+
+
+class Modifications(BaseModel):
+    """How a session must change. Combining takes the most restrictive of each field."""
+
+    model_config = ConfigDict(frozen=True)
+
+    max_pressure: int | None = Field(None, ge=0, le=5, description="Walton 1-5; 0 = still hold.")
+    avoid_sites: list[str] = Field(default_factory=list, description="No contact at these sites.")
+    gentle_sites: list[str] = Field(
+        default_factory=list, description="Gentle only (pressure <= 1) at these sites."
+    )
+    max_minutes: int | None = Field(None, ge=0)
+    positions: list[str] = Field(default_factory=list)
+    precautions: list[str] = Field(default_factory=list)
+
+
+class ScreeningResult(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    decision: Decision
+    reasons: list[Reason]
+    modifications: Modifications
+    missing: list[str]
+    rules_version: str
+    policy_version: str
+    contract_version: str = CONTRACT_VERSION
+    assessed_at: datetime

@@ -1,0 +1,1 @@
+"""Screenings, consent and assent, session records and their pre/post measures."""
