@@ -12,4 +12,4 @@ router = APIRouter(tags=["health"])
 @router.get("/healthz")
 def healthz(request: Request) -> dict[str, str]:
     return {"status": "ok", "version": __version__,
-            "rules_version": request.app.state.rulebook.version}
+            "rules_version": request.app.state.rulebook.rules_version}

@@ -58,7 +58,10 @@ def print_json(data: Any) -> None:
 
 
 def fail(field: str, message: str) -> None:
-    console(stderr=True).print(f"[bold red]error[/]: {field}: {message}")
+    from rich.markup import escape
+
+    console(stderr=True).print(f"[bold red]error[/]: {escape(field)}: {escape(message)}",
+                               soft_wrap=True)
     raise typer.Exit(code=2)
 
 
@@ -85,8 +88,12 @@ def handles_errors(fn: Callable[P, R]) -> Callable[P, R]:
             where = ".".join(str(p) for p in first["loc"]) or "input"
             fail(where, f"{first['msg']} (and {exc.error_count() - 1} more)"
                  if exc.error_count() > 1 else first["msg"])
-        except (NotFoundError, ConflictError, DatabaseNotReadyError) as exc:
-            fail(type(exc).__name__.removesuffix("Error").lower(), str(exc))
+        except DatabaseNotReadyError as exc:
+            fail("database", str(exc))
+        except NotFoundError as exc:
+            fail("id", str(exc))
+        except ConflictError as exc:
+            fail(exc.field or "state", str(exc))
         raise AssertionError("unreachable")
 
     return wrapper

@@ -1,0 +1,19 @@
+"""An app on a private, migrated SQLite database with a fixed clock."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+
+import pytest
+from fastapi.testclient import TestClient
+
+from pedmassage.api.app import create_app
+from pedmassage.config import Settings
+
+
+@pytest.fixture()
+def client(sqlite_url: str, now: datetime) -> Iterator[TestClient]:
+    app = create_app(Settings(database_url=sqlite_url), clock=lambda: now)
+    with TestClient(app) as test_client:
+        yield test_client

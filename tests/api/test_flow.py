@@ -1,0 +1,125 @@
+"""The REST API over real HTTP semantics: the whole bedside flow, and clear 4xx errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from pedmassage.api.app import create_app
+from pedmassage.config import Settings
+from pedmassage.errors import DatabaseNotReadyError
+
+CHILD: dict[str, Any] = {
+    "display_name": "Api Child", "birth_date": "2017-06-15", "sex": "female",
+    "ward": "Ward 4", "conditions": [{"code": "cystic_fibrosis"}],
+    "devices": [{"kind": "peripheral_iv", "site": "hand_right"}],
+    "vitals": [{"code": "temperature", "value": 36.8, "unit": "Cel",
+                "taken_at": "2026-11-25T08:00:00Z"}],
+    "guardians": [{"name": "A Parent", "relationship": "father"}],
+}
+
+
+def create_child(client: TestClient, **overrides: Any) -> str:
+    response = client.post("/api/v1/children", json={**CHILD, **overrides})
+    assert response.status_code == 201, response.text
+    return str(response.json()["id"])
+
+
+def screen(client: TestClient, child_id: str, **overrides: Any) -> dict[str, Any]:
+    body = {"therapist": "J. Lindqvist", "guardian_consent": True, "child_assent": True,
+            **overrides}
+    response = client.post(f"/api/v1/children/{child_id}/screenings", json=body)
+    assert response.status_code == 201, response.text
+    return dict(response.json())
+
+
+def session_body(screening_id: str, **overrides: Any) -> dict[str, Any]:
+    return {
+        "screening_id": screening_id, "therapist": "J. Lindqvist",
+        "started_at": "2026-11-25T09:05:00Z", "minutes": 15, "pressure": 2,
+        "regions": ["back"], "guardian_consent_by": "father, by phone", "child_assent": True,
+        "pre": {"instrument": "nrs_11", "items": {"score": 5}},
+        "post": {"instrument": "nrs_11", "items": {"score": 2}}, **overrides,
+    }
+
+
+def test_the_whole_flow_from_profile_to_trend(client: TestClient) -> None:
+    child_id = create_child(client)
+    screening = screen(client, child_id)
+    assert screening["result"]["decision"] in {"proceed", "modify"}
+    plan = client.post(f"/api/v1/screenings/{screening['id']}/plan", json={"goals": ["breathing"]})
+    assert plan.status_code == 200
+    assert all(r["site"] != "hand_right" for r in plan.json()["regions"])
+    recorded = client.post(f"/api/v1/children/{child_id}/sessions",
+                           json=session_body(screening["id"]))
+    assert recorded.status_code == 201, recorded.text
+    history = client.get(f"/api/v1/children/{child_id}/sessions").json()
+    assert [s["id"] for s in history] == [recorded.json()["id"]]
+    trend = client.get(f"/api/v1/children/{child_id}/trend").json()
+    assert trend[0]["instrument_id"] == "nrs_11"
+    assert trend[0]["points"][0] | {"pre": 5.0, "post": 2.0} == trend[0]["points"][0]
+    svg = client.get(f"/api/v1/children/{child_id}/trend.svg")
+    assert svg.headers["content-type"] == "image/svg+xml"
+    assert svg.text.lstrip().startswith("<?xml") and "<svg" in svg.text
+
+
+def test_a_bad_unit_is_a_422_naming_the_field_and_nothing_is_stored(client: TestClient) -> None:
+    bad = {**CHILD, "labs": [{"code": "platelets", "value": 90000, "unit": "/uL",
+                              "taken_at": "2026-11-25T08:00:00Z"}]}
+    response = client.post("/api/v1/children", json=bad)
+    assert response.status_code == 422
+    (error,) = response.json()["detail"]
+    assert error["field"] == "labs[0].unit"
+    assert error["allowed"] == "10^9/L for platelets"
+    assert client.get("/api/v1/children").json() == []
+
+
+def test_a_request_shape_error_uses_the_same_error_shape(client: TestClient) -> None:
+    response = client.post("/api/v1/children", json={**CHILD, "gestational_age_weeks": 50})
+    assert response.status_code == 422
+    (error,) = response.json()["detail"]
+    assert error["field"] == "gestational_age_weeks"
+    assert error["value"] == 50
+    assert "44" in error["allowed"]
+
+
+def test_recording_on_a_hold_is_a_409_and_stores_nothing(client: TestClient) -> None:
+    child_id = create_child(client)
+    screening = screen(client, child_id, child_assent=False)
+    assert screening["result"]["decision"] == "hold"
+    response = client.post(f"/api/v1/children/{child_id}/sessions",
+                           json=session_body(screening["id"]))
+    assert response.status_code == 409
+    assert client.get(f"/api/v1/children/{child_id}/sessions").json() == []
+
+
+def test_an_unknown_child_is_a_404_without_echoing_any_name(client: TestClient) -> None:
+    response = client.get("/api/v1/children/01HZZZZZZZZZZZZZZZZZZZZZZZ")
+    assert response.status_code == 404
+    assert response.json()["detail"][0]["field"] == "id"
+
+
+def test_the_stateless_contract_evaluates_without_storing(client: TestClient) -> None:
+    body = {"assessed_at": "2026-11-25T09:00:00Z", "setting": "hospital",
+            "child": {"birth_date": "2019-04-02"},
+            "vitals": [{"code": "temperature", "value": 38.9, "unit": "Cel",
+                        "taken_at": "2026-11-25T08:30:00Z"}],
+            "guardian_consent": True, "child_assent": True}
+    response = client.post("/api/v1/screenings/evaluate", json=body)
+    assert response.status_code == 200
+    assert response.json()["decision"] == "hold"
+    assert client.get("/api/v1/children").json() == []
+
+
+def test_openapi_documents_every_route(client: TestClient) -> None:
+    paths = client.get("/api/openapi.json").json()["paths"]
+    assert "/api/v1/children/{child_id}/sessions" in paths
+    assert "/api/v1/screenings/evaluate" in paths
+
+
+def test_the_app_refuses_an_unmigrated_database(tmp_path: Path) -> None:
+    with pytest.raises(DatabaseNotReadyError, match="pedmassage db upgrade"):
+        create_app(Settings(database_url=f"sqlite:///{tmp_path / 'empty.sqlite3'}"))

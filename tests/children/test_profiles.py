@@ -1,0 +1,125 @@
+"""Child profiles on real databases (SQLite and PostgreSQL): what is stored, and what is refused.
+
+Every refusal names the field and what is allowed, and stores nothing.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from pedmassage.children import service
+from pedmassage.children.models import Child, Observation
+from pedmassage.children.schemas import ChildCreate
+from pedmassage.errors import NotFoundError, ValidationError
+from pedmassage.safety.contract import Measurement
+
+
+def profile(**overrides: Any) -> ChildCreate:
+    base: dict[str, Any] = {
+        "display_name": "Test Child", "birth_date": "2019-04-02", "sex": "female",
+        "ward": "Ward 4", "conditions": [{"code": "asthma"}],
+        "devices": [{"kind": "picc", "site": "arm_left"}],
+        "labs": [{"code": "platelets", "value": 140, "unit": "10^9/L",
+                  "taken_at": "2026-11-25T07:00:00Z"}],
+        "vitals": [{"code": "temperature", "value": 37.1, "unit": "Cel",
+                    "taken_at": "2026-11-25T08:00:00Z"}],
+        "guardians": [{"name": "A Parent", "relationship": "mother"}],
+    }
+    base.update(overrides)
+    return ChildCreate.model_validate(base)
+
+
+def count(db: Session, model: type) -> int:
+    return int(db.scalar(select(func.count()).select_from(model)) or 0)
+
+
+def test_a_profile_is_stored_with_its_facts_and_read_back_with_ages(
+    db: Session, now: datetime
+) -> None:
+    child = service.create_child(db=db, data=profile(), now=now)
+    db.expire_all()
+    public = service.to_public(service.get_child(db=db, child_id=child.id), now.date())
+    assert public.age_label == "7 y 7 mo"
+    assert public.stage == "school_age"
+    assert [c.code for c in public.conditions] == ["asthma"]
+    assert public.devices[0].site == "arm_left"
+    assert {o.code for o in public.observations} == {"platelets", "temperature"}
+    assert public.observations[0].taken_at.tzinfo is not None
+    assert public.guardians[0].relationship == "mother"
+
+
+def test_ids_are_opaque_and_never_contain_the_name(db: Session, now: datetime) -> None:
+    child = service.create_child(db=db, data=profile(display_name="Zed"), now=now)
+    assert len(child.id) == 26
+    assert "zed" not in child.id.lower()
+
+
+def test_a_preterm_infant_shows_corrected_age(db: Session, now: datetime) -> None:
+    born = (now - timedelta(days=84)).date()
+    child = service.create_child(
+        db=db, data=profile(birth_date=born.isoformat(), gestational_age_weeks=28,
+                            conditions=[{"code": "prematurity"}]), now=now)
+    public = service.to_public(child, now.date())
+    assert public.born_preterm
+    assert public.corrected_age_days == 0
+    assert public.gestational_age == "28+0"
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        ({"birth_date": "2026-11-26"}, "birth_date"),
+        ({"birth_date": "2003-01-01"}, "birth_date"),
+        ({"conditions": [{"code": "flu"}]}, "conditions[0].code"),
+        ({"devices": [{"kind": "picc", "site": "elbow"}]}, "devices[0].site"),
+        ({"labs": [{"code": "platelets", "value": 140000, "unit": "/uL",
+                    "taken_at": "2026-11-25T07:00:00Z"}]}, "labs[0].unit"),
+        ({"vitals": [{"code": "temperature", "value": 101, "unit": "Cel",
+                      "taken_at": "2026-11-25T07:00:00Z"}]}, "vitals[0].value"),
+        ({"vitals": [{"code": "temperature", "value": 37, "unit": "Cel",
+                      "taken_at": "2026-11-26T07:00:00Z"}]}, "vitals[0].taken_at"),
+    ],
+)
+def test_bad_facts_are_refused_by_field_and_nothing_is_stored(
+    db: Session, now: datetime, overrides: dict[str, Any], field: str
+) -> None:
+    with pytest.raises(ValidationError) as err:
+        service.create_child(db=db, data=profile(**overrides), now=now)
+    assert err.value.field == field
+    assert err.value.allowed
+    assert count(db, Child) == 0
+    assert count(db, Observation) == 0
+
+
+def test_an_observation_in_the_wrong_unit_is_refused(db: Session, now: datetime) -> None:
+    child = service.create_child(db=db, data=profile(labs=[], vitals=[]), now=now)
+    bad = Measurement(code="temperature", value=98.6, unit="[degF]", taken_at=now)
+    with pytest.raises(ValidationError) as err:
+        service.add_observation(db=db, child_id=child.id, category="vital", data=bad, now=now)
+    assert err.value.field == "vital.unit"
+    assert err.value.allowed == "Cel for temperature"
+
+
+def test_children_are_listed_by_ward(db: Session, now: datetime) -> None:
+    service.create_child(db=db, data=profile(display_name="A", ward="NICU"), now=now)
+    service.create_child(db=db, data=profile(display_name="B", ward="Ward 4"), now=now)
+    assert [c.display_name for c in service.list_children(db=db, ward="NICU")] == ["A"]
+    assert service.wards(db=db) == ["NICU", "Ward 4"]
+
+
+def test_an_unknown_child_id_is_not_found(db: Session) -> None:
+    with pytest.raises(NotFoundError):
+        service.get_child(db=db, child_id="01JUNKNOWN00000000000000000")
+
+
+def test_age_labels_follow_clinical_usage() -> None:
+    today = date(2026, 11, 25)
+    assert service.age_label(date(2026, 11, 20), today) == "5 d"
+    assert service.age_label(date(2026, 10, 1), today) == "7 wk"
+    assert service.age_label(date(2025, 11, 1), today) == "12 mo"
+    assert service.age_label(date(2020, 5, 25), today) == "6 y 6 mo"

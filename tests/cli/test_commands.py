@@ -1,0 +1,118 @@
+"""The command line: the bedside flow end to end, the screening contract, and exit code 2 on bad
+input with a message naming the field."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from typer.testing import Result
+
+Invoke = Callable[..., Result]
+
+
+def child_json(tmp_path: Path, **overrides: Any) -> Path:
+    now = datetime.now(UTC)
+    data = {"display_name": "Cli Child", "birth_date": "2016-02-20", "sex": "male",
+            "ward": "Ward 4", "conditions": [{"code": "juvenile_idiopathic_arthritis"}],
+            "vitals": [{"code": "temperature", "value": 36.7, "unit": "Cel",
+                        "taken_at": (now - timedelta(hours=1)).isoformat()}], **overrides}
+    path = tmp_path / "child.json"
+    path.write_text(json.dumps(data))
+    return path
+
+
+def test_the_bedside_flow_from_the_command_line(cli: Invoke, tmp_path: Path) -> None:
+    assert cli("db", "upgrade").exit_code == 0
+    added = cli("child", "add", "--file", str(child_json(tmp_path)))
+    assert added.exit_code == 0, added.output
+    child_id = added.output.strip()
+    listed = cli("child", "list", "--ward", "Ward 4")
+    assert "Cli Child" in listed.output
+    screened = cli("screen", "--child", child_id, "--therapist", "P. Sharma", "--consent",
+                   "--assent", "--json")
+    assert screened.exit_code == 0, screened.output
+    screening = json.loads(screened.output)
+    assert screening["result"]["decision"] in {"proceed", "modify"}
+    planned = cli("plan", screening["id"], "--goal", "pain", "--json")
+    assert planned.exit_code == 0, planned.output
+    assert json.loads(planned.output)["regions"]
+    session = {"screening_id": screening["id"], "therapist": "P. Sharma",
+               "started_at": datetime.now(UTC).isoformat(), "minutes": 12, "pressure": 2,
+               "regions": ["back"], "guardian_consent_by": "mother, in person",
+               "child_assent": True, "pre": {"instrument": "nrs_11", "items": {"score": 7}},
+               "post": {"instrument": "nrs_11", "items": {"score": 4}}}
+    recorded = cli("session", "record", child_id, "--file", "-", stdin=json.dumps(session))
+    assert recorded.exit_code == 0, recorded.output
+    history = json.loads(cli("history", child_id, "--json").output)
+    assert history["trends"] == [{"instrument": "nrs_11", "sessions": 1, "mean_change": -3.0}]
+    table = cli("history", child_id)
+    assert "nrs_11" in table.output and "mean change -3.00" in table.output
+
+
+def test_a_bad_profile_exits_2_naming_the_field_and_stores_nothing(
+    cli: Invoke, tmp_path: Path
+) -> None:
+    cli("db", "upgrade")
+    bad = child_json(tmp_path, devices=[{"kind": "picc", "site": "elbow"}])
+    result = cli("child", "add", "--file", str(bad))
+    assert result.exit_code == 2
+    assert "devices[0].site" in result.output
+    assert "Cli Child" not in cli("child", "list").output
+
+
+def test_an_import_with_one_bad_profile_stores_none(cli: Invoke, tmp_path: Path) -> None:
+    cli("db", "upgrade")
+    good = json.loads(child_json(tmp_path).read_text())
+    bad = {**good, "display_name": "Bad", "gestational_age_weeks": 20}
+    path = tmp_path / "many.json"
+    path.write_text(json.dumps([good, bad]))
+    result = cli("child", "import", str(path))
+    assert result.exit_code == 2
+    assert "gestational_age_weeks" in result.output
+    assert "Cli Child" not in cli("child", "list").output
+
+
+def test_the_screening_contract_reads_stdin_and_prints_json(cli: Invoke) -> None:
+    body = {"assessed_at": "2026-11-25T09:00:00Z", "setting": "home",
+            "child": {"birth_date": "2019-04-02"}, "guardian_consent": True,
+            "child_assent": False}
+    result = cli("screen", "--input", "-", stdin=json.dumps(body))
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.output)
+    assert out["decision"] == "hold"
+    assert out["rules_version"]
+
+
+def test_the_screening_contract_refuses_bad_input_with_exit_2(cli: Invoke) -> None:
+    body = {"assessed_at": "2026-11-25T09:00:00Z", "setting": "moon",
+            "child": {"birth_date": "2019-04-02"}}
+    result = cli("screen", "--input", "-", stdin=json.dumps(body))
+    assert result.exit_code == 2
+    assert "setting" in result.output
+    assert cli("screen", "--input", "-", stdin="{not json").exit_code == 2
+
+
+def test_the_schema_of_the_screening_input_is_printed(cli: Invoke) -> None:
+    schema = json.loads(cli("screen", "--schema").output)
+    assert {"assessed_at", "setting", "child", "labs"} <= set(schema["properties"])
+
+
+def test_commands_on_an_unmigrated_database_say_how_to_fix_it(cli: Invoke) -> None:
+    result = cli("child", "list")
+    assert result.exit_code == 2
+    assert "pedmassage db upgrade" in result.output
+
+
+def test_demo_seeds_once_and_if_empty_is_safe_to_repeat(cli: Invoke) -> None:
+    cli("db", "upgrade")
+    first = cli("demo", "--as-of", "2026-11-25")
+    assert first.exit_code == 0, first.output
+    assert "40 synthetic children" in first.output
+    again = cli("demo", "--if-empty")
+    assert again.exit_code == 0
+    assert "nothing seeded" in again.output
+    assert cli("demo").exit_code == 2
