@@ -1,7 +1,7 @@
 """Cold start of ``pedmassage --help`` beside ``python -c pass`` (the interpreter's own floor).
 
-Prints the median of several runs for each, and their ratio. Target: median <= 0.3 s, which needs the
-command modules to import their heavy dependencies (SQLAlchemy, FastAPI, matplotlib) lazily.
+Prints the median of several runs for each, and their ratio. Target: median <= 0.3 s, which needs
+the command modules to import their heavy dependencies (SQLAlchemy, FastAPI, matplotlib) lazily.
 """
 
 from __future__ import annotations

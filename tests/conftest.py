@@ -63,8 +63,11 @@ def postgres_url() -> Iterator[str]:
 @pytest.fixture(params=["sqlite", "postgresql"])
 def engine(request: pytest.FixtureRequest) -> Iterator[Engine]:
     """The same storage test on SQLite and on real PostgreSQL."""
-    url = (request.getfixturevalue("sqlite_url") if request.param == "sqlite"
-           else request.getfixturevalue("postgres_url"))
+    url = (
+        request.getfixturevalue("sqlite_url")
+        if request.param == "sqlite"
+        else request.getfixturevalue("postgres_url")
+    )
     eng = make_engine(url)
     yield eng
     eng.dispose()
@@ -75,8 +78,9 @@ def db(engine: Engine) -> Iterator[Session]:
     """A session inside an outer transaction that is always rolled back."""
     connection = engine.connect()
     outer = connection.begin()
-    session = Session(bind=connection, join_transaction_mode="create_savepoint",
-                      expire_on_commit=False)
+    session = Session(
+        bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+    )
     yield session
     session.close()
     outer.rollback()

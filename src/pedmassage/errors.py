@@ -26,8 +26,12 @@ class ValidationError(PedmassageError):
         super().__init__(self.message)
 
     def as_dict(self) -> dict[str, object]:
-        return {"field": self.field, "value": _jsonable(self.value), "allowed": self.allowed,
-                "message": self.message}
+        return {
+            "field": self.field,
+            "value": _jsonable(self.value),
+            "allowed": self.allowed,
+            "message": self.message,
+        }
 
 
 class NotFoundError(PedmassageError):

@@ -13,11 +13,15 @@ from pedmassage.config import Settings
 from pedmassage.errors import DatabaseNotReadyError
 
 CHILD: dict[str, Any] = {
-    "display_name": "Api Child", "birth_date": "2017-06-15", "sex": "female",
-    "ward": "Ward 4", "conditions": [{"code": "cystic_fibrosis"}],
+    "display_name": "Api Child",
+    "birth_date": "2017-06-15",
+    "sex": "female",
+    "ward": "Ward 4",
+    "conditions": [{"code": "cystic_fibrosis"}],
     "devices": [{"kind": "peripheral_iv", "site": "hand_right"}],
-    "vitals": [{"code": "temperature", "value": 36.8, "unit": "Cel",
-                "taken_at": "2026-11-25T08:00:00Z"}],
+    "vitals": [
+        {"code": "temperature", "value": 36.8, "unit": "Cel", "taken_at": "2026-11-25T08:00:00Z"}
+    ],
     "guardians": [{"name": "A Parent", "relationship": "father"}],
 }
 
@@ -29,8 +33,12 @@ def create_child(client: TestClient, **overrides: Any) -> str:
 
 
 def screen(client: TestClient, child_id: str, **overrides: Any) -> dict[str, Any]:
-    body = {"therapist": "J. Lindqvist", "guardian_consent": True, "child_assent": True,
-            **overrides}
+    body = {
+        "therapist": "J. Lindqvist",
+        "guardian_consent": True,
+        "child_assent": True,
+        **overrides,
+    }
     response = client.post(f"/api/v1/children/{child_id}/screenings", json=body)
     assert response.status_code == 201, response.text
     return dict(response.json())
@@ -38,11 +46,17 @@ def screen(client: TestClient, child_id: str, **overrides: Any) -> dict[str, Any
 
 def session_body(screening_id: str, **overrides: Any) -> dict[str, Any]:
     return {
-        "screening_id": screening_id, "therapist": "J. Lindqvist",
-        "started_at": "2026-11-25T09:05:00Z", "minutes": 15, "pressure": 2,
-        "regions": ["back"], "guardian_consent_by": "father, by phone", "child_assent": True,
+        "screening_id": screening_id,
+        "therapist": "J. Lindqvist",
+        "started_at": "2026-11-25T09:05:00Z",
+        "minutes": 15,
+        "pressure": 2,
+        "regions": ["back"],
+        "guardian_consent_by": "father, by phone",
+        "child_assent": True,
         "pre": {"instrument": "nrs_11", "items": {"score": 5}},
-        "post": {"instrument": "nrs_11", "items": {"score": 2}}, **overrides,
+        "post": {"instrument": "nrs_11", "items": {"score": 2}},
+        **overrides,
     }
 
 
@@ -53,8 +67,9 @@ def test_the_whole_flow_from_profile_to_trend(client: TestClient) -> None:
     plan = client.post(f"/api/v1/screenings/{screening['id']}/plan", json={"goals": ["breathing"]})
     assert plan.status_code == 200
     assert all(r["site"] != "hand_right" for r in plan.json()["regions"])
-    recorded = client.post(f"/api/v1/children/{child_id}/sessions",
-                           json=session_body(screening["id"]))
+    recorded = client.post(
+        f"/api/v1/children/{child_id}/sessions", json=session_body(screening["id"])
+    )
     assert recorded.status_code == 201, recorded.text
     history = client.get(f"/api/v1/children/{child_id}/sessions").json()
     assert [s["id"] for s in history] == [recorded.json()["id"]]
@@ -67,8 +82,12 @@ def test_the_whole_flow_from_profile_to_trend(client: TestClient) -> None:
 
 
 def test_a_bad_unit_is_a_422_naming_the_field_and_nothing_is_stored(client: TestClient) -> None:
-    bad = {**CHILD, "labs": [{"code": "platelets", "value": 90000, "unit": "/uL",
-                              "taken_at": "2026-11-25T08:00:00Z"}]}
+    bad = {
+        **CHILD,
+        "labs": [
+            {"code": "platelets", "value": 90000, "unit": "/uL", "taken_at": "2026-11-25T08:00:00Z"}
+        ],
+    }
     response = client.post("/api/v1/children", json=bad)
     assert response.status_code == 422
     (error,) = response.json()["detail"]
@@ -90,8 +109,9 @@ def test_recording_on_a_hold_is_a_409_and_stores_nothing(client: TestClient) -> 
     child_id = create_child(client)
     screening = screen(client, child_id, child_assent=False)
     assert screening["result"]["decision"] == "hold"
-    response = client.post(f"/api/v1/children/{child_id}/sessions",
-                           json=session_body(screening["id"]))
+    response = client.post(
+        f"/api/v1/children/{child_id}/sessions", json=session_body(screening["id"])
+    )
     assert response.status_code == 409
     assert client.get(f"/api/v1/children/{child_id}/sessions").json() == []
 
@@ -103,11 +123,21 @@ def test_an_unknown_child_is_a_404_without_echoing_any_name(client: TestClient) 
 
 
 def test_the_stateless_contract_evaluates_without_storing(client: TestClient) -> None:
-    body = {"assessed_at": "2026-11-25T09:00:00Z", "setting": "hospital",
-            "child": {"birth_date": "2019-04-02"},
-            "vitals": [{"code": "temperature", "value": 38.9, "unit": "Cel",
-                        "taken_at": "2026-11-25T08:30:00Z"}],
-            "guardian_consent": True, "child_assent": True}
+    body = {
+        "assessed_at": "2026-11-25T09:00:00Z",
+        "setting": "hospital",
+        "child": {"birth_date": "2019-04-02"},
+        "vitals": [
+            {
+                "code": "temperature",
+                "value": 38.9,
+                "unit": "Cel",
+                "taken_at": "2026-11-25T08:30:00Z",
+            }
+        ],
+        "guardian_consent": True,
+        "child_assent": True,
+    }
     response = client.post("/api/v1/screenings/evaluate", json=body)
     assert response.status_code == 200
     assert response.json()["decision"] == "hold"

@@ -21,13 +21,28 @@ from pedmassage.safety.contract import Measurement
 
 def profile(**overrides: Any) -> ChildCreate:
     base: dict[str, Any] = {
-        "display_name": "Test Child", "birth_date": "2019-04-02", "sex": "female",
-        "ward": "Ward 4", "conditions": [{"code": "asthma"}],
+        "display_name": "Test Child",
+        "birth_date": "2019-04-02",
+        "sex": "female",
+        "ward": "Ward 4",
+        "conditions": [{"code": "asthma"}],
         "devices": [{"kind": "picc", "site": "arm_left"}],
-        "labs": [{"code": "platelets", "value": 140, "unit": "10^9/L",
-                  "taken_at": "2026-11-25T07:00:00Z"}],
-        "vitals": [{"code": "temperature", "value": 37.1, "unit": "Cel",
-                    "taken_at": "2026-11-25T08:00:00Z"}],
+        "labs": [
+            {
+                "code": "platelets",
+                "value": 140,
+                "unit": "10^9/L",
+                "taken_at": "2026-11-25T07:00:00Z",
+            }
+        ],
+        "vitals": [
+            {
+                "code": "temperature",
+                "value": 37.1,
+                "unit": "Cel",
+                "taken_at": "2026-11-25T08:00:00Z",
+            }
+        ],
         "guardians": [{"name": "A Parent", "relationship": "mother"}],
     }
     base.update(overrides)
@@ -62,8 +77,14 @@ def test_ids_are_opaque_and_never_contain_the_name(db: Session, now: datetime) -
 def test_a_preterm_infant_shows_corrected_age(db: Session, now: datetime) -> None:
     born = (now - timedelta(days=84)).date()
     child = service.create_child(
-        db=db, data=profile(birth_date=born.isoformat(), gestational_age_weeks=28,
-                            conditions=[{"code": "prematurity"}]), now=now)
+        db=db,
+        data=profile(
+            birth_date=born.isoformat(),
+            gestational_age_weeks=28,
+            conditions=[{"code": "prematurity"}],
+        ),
+        now=now,
+    )
     public = service.to_public(child, now.date())
     assert public.born_preterm
     assert public.corrected_age_days == 0
@@ -77,12 +98,45 @@ def test_a_preterm_infant_shows_corrected_age(db: Session, now: datetime) -> Non
         ({"birth_date": "2003-01-01"}, "birth_date"),
         ({"conditions": [{"code": "flu"}]}, "conditions[0].code"),
         ({"devices": [{"kind": "picc", "site": "elbow"}]}, "devices[0].site"),
-        ({"labs": [{"code": "platelets", "value": 140000, "unit": "/uL",
-                    "taken_at": "2026-11-25T07:00:00Z"}]}, "labs[0].unit"),
-        ({"vitals": [{"code": "temperature", "value": 101, "unit": "Cel",
-                      "taken_at": "2026-11-25T07:00:00Z"}]}, "vitals[0].value"),
-        ({"vitals": [{"code": "temperature", "value": 37, "unit": "Cel",
-                      "taken_at": "2026-11-26T07:00:00Z"}]}, "vitals[0].taken_at"),
+        (
+            {
+                "labs": [
+                    {
+                        "code": "platelets",
+                        "value": 140000,
+                        "unit": "/uL",
+                        "taken_at": "2026-11-25T07:00:00Z",
+                    }
+                ]
+            },
+            "labs[0].unit",
+        ),
+        (
+            {
+                "vitals": [
+                    {
+                        "code": "temperature",
+                        "value": 101,
+                        "unit": "Cel",
+                        "taken_at": "2026-11-25T07:00:00Z",
+                    }
+                ]
+            },
+            "vitals[0].value",
+        ),
+        (
+            {
+                "vitals": [
+                    {
+                        "code": "temperature",
+                        "value": 37,
+                        "unit": "Cel",
+                        "taken_at": "2026-11-26T07:00:00Z",
+                    }
+                ]
+            },
+            "vitals[0].taken_at",
+        ),
     ],
 )
 def test_bad_facts_are_refused_by_field_and_nothing_is_stored(

@@ -16,10 +16,22 @@ Invoke = Callable[..., Result]
 
 def child_json(tmp_path: Path, **overrides: Any) -> Path:
     now = datetime.now(UTC)
-    data = {"display_name": "Cli Child", "birth_date": "2016-02-20", "sex": "male",
-            "ward": "Ward 4", "conditions": [{"code": "juvenile_idiopathic_arthritis"}],
-            "vitals": [{"code": "temperature", "value": 36.7, "unit": "Cel",
-                        "taken_at": (now - timedelta(hours=1)).isoformat()}], **overrides}
+    data = {
+        "display_name": "Cli Child",
+        "birth_date": "2016-02-20",
+        "sex": "male",
+        "ward": "Ward 4",
+        "conditions": [{"code": "juvenile_idiopathic_arthritis"}],
+        "vitals": [
+            {
+                "code": "temperature",
+                "value": 36.7,
+                "unit": "Cel",
+                "taken_at": (now - timedelta(hours=1)).isoformat(),
+            }
+        ],
+        **overrides,
+    }
     path = tmp_path / "child.json"
     path.write_text(json.dumps(data))
     return path
@@ -32,19 +44,27 @@ def test_the_bedside_flow_from_the_command_line(cli: Invoke, tmp_path: Path) -> 
     child_id = added.output.strip()
     listed = cli("child", "list", "--ward", "Ward 4")
     assert "Cli Child" in listed.output
-    screened = cli("screen", "--child", child_id, "--therapist", "P. Sharma", "--consent",
-                   "--assent", "--json")
+    screened = cli(
+        "screen", "--child", child_id, "--therapist", "P. Sharma", "--consent", "--assent", "--json"
+    )
     assert screened.exit_code == 0, screened.output
     screening = json.loads(screened.output)
     assert screening["result"]["decision"] in {"proceed", "modify"}
     planned = cli("plan", screening["id"], "--goal", "pain", "--json")
     assert planned.exit_code == 0, planned.output
     assert json.loads(planned.output)["regions"]
-    session = {"screening_id": screening["id"], "therapist": "P. Sharma",
-               "started_at": datetime.now(UTC).isoformat(), "minutes": 12, "pressure": 2,
-               "regions": ["back"], "guardian_consent_by": "mother, in person",
-               "child_assent": True, "pre": {"instrument": "nrs_11", "items": {"score": 7}},
-               "post": {"instrument": "nrs_11", "items": {"score": 4}}}
+    session = {
+        "screening_id": screening["id"],
+        "therapist": "P. Sharma",
+        "started_at": datetime.now(UTC).isoformat(),
+        "minutes": 12,
+        "pressure": 2,
+        "regions": ["back"],
+        "guardian_consent_by": "mother, in person",
+        "child_assent": True,
+        "pre": {"instrument": "nrs_11", "items": {"score": 7}},
+        "post": {"instrument": "nrs_11", "items": {"score": 4}},
+    }
     recorded = cli("session", "record", child_id, "--file", "-", stdin=json.dumps(session))
     assert recorded.exit_code == 0, recorded.output
     history = json.loads(cli("history", child_id, "--json").output)
@@ -77,9 +97,13 @@ def test_an_import_with_one_bad_profile_stores_none(cli: Invoke, tmp_path: Path)
 
 
 def test_the_screening_contract_reads_stdin_and_prints_json(cli: Invoke) -> None:
-    body = {"assessed_at": "2026-11-25T09:00:00Z", "setting": "home",
-            "child": {"birth_date": "2019-04-02"}, "guardian_consent": True,
-            "child_assent": False}
+    body = {
+        "assessed_at": "2026-11-25T09:00:00Z",
+        "setting": "home",
+        "child": {"birth_date": "2019-04-02"},
+        "guardian_consent": True,
+        "child_assent": False,
+    }
     result = cli("screen", "--input", "-", stdin=json.dumps(body))
     assert result.exit_code == 0, result.output
     out = json.loads(result.output)
@@ -88,8 +112,11 @@ def test_the_screening_contract_reads_stdin_and_prints_json(cli: Invoke) -> None
 
 
 def test_the_screening_contract_refuses_bad_input_with_exit_2(cli: Invoke) -> None:
-    body = {"assessed_at": "2026-11-25T09:00:00Z", "setting": "moon",
-            "child": {"birth_date": "2019-04-02"}}
+    body = {
+        "assessed_at": "2026-11-25T09:00:00Z",
+        "setting": "moon",
+        "child": {"birth_date": "2019-04-02"},
+    }
     result = cli("screen", "--input", "-", stdin=json.dumps(body))
     assert result.exit_code == 2
     assert "setting" in result.output

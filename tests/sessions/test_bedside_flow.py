@@ -1,7 +1,8 @@
 """The bedside flow on real databases: screen a stored child, plan, record, read the history.
 
 A session rests on a screening: it cannot start on a hold, cannot exceed the screening's pressure,
-sites or minutes, and must be scored on a scale that fits the child. A refused session stores nothing.
+sites or minutes, and must be scored on a scale that fits the child. A refused session stores
+nothing.
 """
 
 from __future__ import annotations
@@ -24,11 +25,19 @@ from pedmassage.sessions.schemas import ScreeningCreate, SessionCreate
 
 def make_child(db: Session, now: datetime, **overrides: Any) -> str:
     data: dict[str, Any] = {
-        "display_name": "Flow Child", "birth_date": "2018-03-10", "sex": "male",
+        "display_name": "Flow Child",
+        "birth_date": "2018-03-10",
+        "sex": "male",
         "conditions": [{"code": "asthma"}],
         "devices": [{"kind": "picc", "site": "arm_left"}],
-        "vitals": [{"code": "temperature", "value": 36.9, "unit": "Cel",
-                    "taken_at": (now - timedelta(hours=1)).isoformat()}],
+        "vitals": [
+            {
+                "code": "temperature",
+                "value": 36.9,
+                "unit": "Cel",
+                "taken_at": (now - timedelta(hours=1)).isoformat(),
+            }
+        ],
     }
     data.update(overrides)
     return children.create_child(db=db, data=ChildCreate.model_validate(data), now=now).id
@@ -36,16 +45,22 @@ def make_child(db: Session, now: datetime, **overrides: Any) -> str:
 
 def screen(db: Session, child_id: str, now: datetime, **overrides: Any) -> str:
     request = ScreeningCreate.model_validate(
-        {"therapist": "R. Okafor", "guardian_consent": True, "child_assent": True, **overrides})
+        {"therapist": "R. Okafor", "guardian_consent": True, "child_assent": True, **overrides}
+    )
     return service.screen_child(db=db, child_id=child_id, request=request, now=now).id
 
 
 def session(screening_id: str, now: datetime, **overrides: Any) -> SessionCreate:
     data: dict[str, Any] = {
-        "screening_id": screening_id, "therapist": "R. Okafor",
-        "started_at": (now + timedelta(minutes=10)).isoformat(), "minutes": 15, "pressure": 2,
-        "regions": ["back", "leg_right"], "technique": "effleurage",
-        "guardian_consent_by": "mother, in person", "child_assent": True,
+        "screening_id": screening_id,
+        "therapist": "R. Okafor",
+        "started_at": (now + timedelta(minutes=10)).isoformat(),
+        "minutes": 15,
+        "pressure": 2,
+        "regions": ["back", "leg_right"],
+        "technique": "effleurage",
+        "guardian_consent_by": "mother, in person",
+        "child_assent": True,
         "pre": {"instrument": "nrs_11", "items": {"score": 6}},
         "post": {"instrument": "nrs_11", "items": {"score": 3}},
     }
@@ -62,10 +77,12 @@ def test_a_session_is_recorded_on_a_screening_and_shows_in_the_trend(
 ) -> None:
     child_id = make_child(db, now)
     screening_id = screen(db, child_id, now)
-    record = service.record_session(db=db, child_id=child_id, data=session(screening_id, now),
-                                    now=now + timedelta(hours=1))
+    record = service.record_session(
+        db=db, child_id=child_id, data=session(screening_id, now), now=now + timedelta(hours=1)
+    )
     assert [m.total for m in record.measures] == [3.0, 6.0] or {
-        m.timepoint: m.total for m in record.measures} == {"pre": 6.0, "post": 3.0}
+        m.timepoint: m.total for m in record.measures
+    } == {"pre": 6.0, "post": 3.0}
     assert all(m.instrument_version for m in record.measures)
     history = service.list_sessions(db=db, child_id=child_id)
     assert [s.id for s in history] == [record.id]
@@ -89,8 +106,9 @@ def test_without_guardian_consent_the_screening_holds_and_no_session_can_start(
     screening_id = screen(db, child_id, now, guardian_consent=None)
     assert service.get_screening(db=db, screening_id=screening_id).decision == "hold"
     with pytest.raises(ConflictError):
-        service.record_session(db=db, child_id=child_id, data=session(screening_id, now),
-                               now=now + timedelta(hours=1))
+        service.record_session(
+            db=db, child_id=child_id, data=session(screening_id, now), now=now + timedelta(hours=1)
+        )
     assert stored_sessions(db) == 0
 
 
@@ -100,9 +118,12 @@ def test_massage_over_a_line_site_is_refused_and_nothing_is_stored(
     child_id = make_child(db, now)
     screening_id = screen(db, child_id, now)
     with pytest.raises(ValidationError) as err:
-        service.record_session(db=db, child_id=child_id,
-                               data=session(screening_id, now, regions=["back", "arms"]),
-                               now=now + timedelta(hours=1))
+        service.record_session(
+            db=db,
+            child_id=child_id,
+            data=session(screening_id, now, regions=["back", "arms"]),
+            now=now + timedelta(hours=1),
+        )
     assert err.value.field == "regions[1]"
     assert "arm_left" in err.value.allowed
     assert stored_sessions(db) == 0
@@ -110,16 +131,29 @@ def test_massage_over_a_line_site_is_refused_and_nothing_is_stored(
 
 
 def test_pressure_above_the_screening_maximum_is_refused(db: Session, now: datetime) -> None:
-    child_id = make_child(db, now, labs=[{"code": "platelets", "value": 35, "unit": "10^9/L",
-                                          "taken_at": (now - timedelta(hours=2)).isoformat()}])
+    child_id = make_child(
+        db,
+        now,
+        labs=[
+            {
+                "code": "platelets",
+                "value": 35,
+                "unit": "10^9/L",
+                "taken_at": (now - timedelta(hours=2)).isoformat(),
+            }
+        ],
+    )
     screening_id = screen(db, child_id, now)
     stored = service.get_screening(db=db, screening_id=screening_id)
     max_pressure = stored.result["modifications"]["max_pressure"]
     assert max_pressure is not None and max_pressure < 3
     with pytest.raises(ValidationError) as err:
-        service.record_session(db=db, child_id=child_id,
-                               data=session(screening_id, now, pressure=3),
-                               now=now + timedelta(hours=1))
+        service.record_session(
+            db=db,
+            child_id=child_id,
+            data=session(screening_id, now, pressure=3),
+            now=now + timedelta(hours=1),
+        )
     assert err.value.field == "pressure"
 
 
@@ -127,9 +161,12 @@ def test_a_scale_outside_the_childs_age_band_is_refused(db: Session, now: dateti
     child_id = make_child(db, now, birth_date="2025-06-01")  # 17 months: observer scales only
     screening_id = screen(db, child_id, now, child_assent=None)
     with pytest.raises(ValidationError) as err:
-        service.record_session(db=db, child_id=child_id,
-                               data=session(screening_id, now, child_assent=None),
-                               now=now + timedelta(hours=1))
+        service.record_session(
+            db=db,
+            child_id=child_id,
+            data=session(screening_id, now, child_assent=None),
+            now=now + timedelta(hours=1),
+        )
     assert err.value.field == "pre.instrument"
     assert "flacc" in err.value.allowed
 
@@ -160,14 +197,26 @@ def test_a_childs_no_ends_the_session_and_it_is_recorded_as_ended_early(
     child_id = make_child(db, now)
     screening_id = screen(db, child_id, now)
     with pytest.raises(ValidationError) as err:
-        service.record_session(db=db, child_id=child_id,
-                               data=session(screening_id, now, child_assent=False),
-                               now=now + timedelta(hours=1))
+        service.record_session(
+            db=db,
+            child_id=child_id,
+            data=session(screening_id, now, child_assent=False),
+            now=now + timedelta(hours=1),
+        )
     assert err.value.field == "status"
     record = service.record_session(
-        db=db, child_id=child_id, now=now + timedelta(hours=1),
-        data=session(screening_id, now, child_assent=False, status="ended_early",
-                     end_reason="said stop after 3 minutes", minutes=3))
+        db=db,
+        child_id=child_id,
+        now=now + timedelta(hours=1),
+        data=session(
+            screening_id,
+            now,
+            child_assent=False,
+            status="ended_early",
+            end_reason="said stop after 3 minutes",
+            minutes=3,
+        ),
+    )
     assert record.status == "ended_early"
 
 

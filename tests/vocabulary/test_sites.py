@@ -1,4 +1,4 @@
-"""The body-site vocabulary: one list, with parents, so a restriction on a region covers its parts."""
+"""The body-site vocabulary: one list with parents; a restriction on a region covers its parts."""
 
 from __future__ import annotations
 

@@ -14,7 +14,9 @@ from pedmassage.db import engine_for, utcnow
 
 
 def create_app(
-    settings: Settings | None = None, *, engine: Engine | None = None,
+    settings: Settings | None = None,
+    *,
+    engine: Engine | None = None,
     clock: Callable[[], datetime] = utcnow,
 ) -> FastAPI:
     """Build the app; refuses to start on a database that is not migrated to head."""
@@ -27,8 +29,11 @@ def create_app(
     engine = engine or engine_for(settings.database_url)
     ensure_current(engine)
     app = FastAPI(
-        title="pedmassage", version=__version__, docs_url="/api/docs",
-        openapi_url="/api/openapi.json", redoc_url=None,
+        title="pedmassage",
+        version=__version__,
+        docs_url="/api/docs",
+        openapi_url="/api/openapi.json",
+        redoc_url=None,
         description="Pediatric massage therapy: screening, plans, session records, outcomes.",
     )
     app.state.engine = engine

@@ -36,7 +36,10 @@ def get_child(child_id: str, db: SessionDep, now: NowDep) -> ChildPublic:
 
 @router.post("/{child_id}/observations/{category}", status_code=201)
 def add_observation(
-    child_id: str, category: Literal["lab", "vital"], data: Measurement, db: SessionDep,
+    child_id: str,
+    category: Literal["lab", "vital"],
+    data: Measurement,
+    db: SessionDep,
     now: NowDep,
 ) -> ObservationPublic:
     """Record a lab (e.g. platelets in 10^9/L) or a vital sign (temperature in Cel)."""

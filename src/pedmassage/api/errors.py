@@ -31,15 +31,32 @@ def request_error(error: object) -> dict[str, object]:
     field = ".".join(loc) or "body"
     value = error.get("input")
     shown = value if isinstance(value, str | int | float | bool) or value is None else None
-    return {"field": field, "value": shown, "allowed": str(error.get("msg", "")),
-            "message": f"{field}: {error.get('msg', '')}"}
+    return {
+        "field": field,
+        "value": shown,
+        "allowed": str(error.get("msg", "")),
+        "message": f"{field}: {error.get('msg', '')}",
+    }
 
 
 async def _not_found(_: Request, exc: NotFoundError) -> JSONResponse:
-    return JSONResponse({"detail": [{"field": "id", "value": exc.ident, "allowed": "an existing "
-                                     f"{exc.kind} id", "message": str(exc)}]}, status_code=404)
+    return JSONResponse(
+        {
+            "detail": [
+                {
+                    "field": "id",
+                    "value": exc.ident,
+                    "allowed": f"an existing {exc.kind} id",
+                    "message": str(exc),
+                }
+            ]
+        },
+        status_code=404,
+    )
 
 
 async def _conflict(_: Request, exc: ConflictError) -> JSONResponse:
-    return JSONResponse({"detail": [{"field": exc.field, "value": None, "allowed": None,
-                                     "message": str(exc)}]}, status_code=409)
+    return JSONResponse(
+        {"detail": [{"field": exc.field, "value": None, "allowed": None, "message": str(exc)}]},
+        status_code=409,
+    )

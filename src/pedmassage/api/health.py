@@ -11,5 +11,8 @@ router = APIRouter(tags=["health"])
 
 @router.get("/healthz")
 def healthz(request: Request) -> dict[str, str]:
-    return {"status": "ok", "version": __version__,
-            "rules_version": request.app.state.rulebook.rules_version}
+    return {
+        "status": "ok",
+        "version": __version__,
+        "rules_version": request.app.state.rulebook.rules_version,
+    }

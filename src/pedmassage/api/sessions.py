@@ -33,7 +33,10 @@ def plan(screening_id: str, data: PlanRequest, db: SessionDep) -> dict[str, Any]
 
 @router.post("/children/{child_id}/sessions", status_code=201)
 def record_session(
-    child_id: str, data: SessionCreate, db: SessionDep, now: NowDep,
+    child_id: str,
+    data: SessionCreate,
+    db: SessionDep,
+    now: NowDep,
     goals: list[str] = Query(default=["relaxation"]),
 ) -> SessionPublic:
     """Document a session; refused (and nothing stored) if it exceeds its screening."""
@@ -65,9 +68,18 @@ def trend(child_id: str, db: SessionDep) -> list[TrendOut]:
     """Pre/post scores per instrument, oldest first."""
     return [
         TrendOut(
-            instrument_id=t.instrument_id, range=t.range, mean_change=t.mean_change,
-            points=[TrendPointOut(session_id=p.session_id, started_at=p.started_at.isoformat(),
-                                  pre=p.pre, post=p.post) for p in t.points],
+            instrument_id=t.instrument_id,
+            range=t.range,
+            mean_change=t.mean_change,
+            points=[
+                TrendPointOut(
+                    session_id=p.session_id,
+                    started_at=p.started_at.isoformat(),
+                    pre=p.pre,
+                    post=p.post,
+                )
+                for p in t.points
+            ],
         )
         for t in child_trends(db=db, child_id=child_id)
     ]

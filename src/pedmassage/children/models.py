@@ -56,9 +56,7 @@ class _ChildPart:
     """Columns shared by every per-child fact table."""
 
     id: Mapped[str] = mapped_column(id_column_type(), primary_key=True, default=new_id)
-    child_id: Mapped[str] = mapped_column(
-        ForeignKey("children.id", ondelete="CASCADE"), index=True
-    )
+    child_id: Mapped[str] = mapped_column(ForeignKey("children.id", ondelete="CASCADE"), index=True)
 
 
 class ChildCondition(_ChildPart, Base):

@@ -43,10 +43,18 @@ def create_child(*, db: Session, data: ChildCreate, now: datetime) -> Child:
     _check_birth_date(data.birth_date, now.date())
     _check_facts(data, now)
     child = Child(
-        display_name=data.display_name.strip(), mrn=data.mrn, birth_date=data.birth_date,
-        sex=data.sex, ga_weeks=ga.weeks, ga_days=ga.days, verbal=data.verbal,
-        cognitive_impairment=data.cognitive_impairment, setting=data.setting, ward=data.ward,
-        touch_aversion=data.touch_aversion, trauma_history=data.trauma_history,
+        display_name=data.display_name.strip(),
+        mrn=data.mrn,
+        birth_date=data.birth_date,
+        sex=data.sex,
+        ga_weeks=ga.weeks,
+        ga_days=ga.days,
+        verbal=data.verbal,
+        cognitive_impairment=data.cognitive_impairment,
+        setting=data.setting,
+        ward=data.ward,
+        touch_aversion=data.touch_aversion,
+        trauma_history=data.trauma_history,
         touch_notes=data.touch_notes,
     )
     _attach_facts(child, data)
@@ -81,7 +89,7 @@ def wards(*, db: Session) -> list[str]:
 def add_observation(
     *, db: Session, child_id: str, category: str, data: Measurement, now: datetime
 ) -> Observation:
-    """Record a lab or vital; refuses unknown codes, wrong units, impossible values, future times."""
+    """Record a lab or vital; refuses unknown codes, wrong units, impossible values or times."""
     child = get_child(db=db, child_id=child_id)
     _check_measurement(category, data, category, now)
     observation = _observation(category, data)
@@ -114,14 +122,26 @@ def to_public(child: Child, as_of: date) -> ChildPublic:
     ages = age_profile(child.birth_date, ga, as_of)
     stage = stage_for(ages)
     return ChildPublic(
-        id=child.id, display_name=child.display_name, mrn=child.mrn, birth_date=child.birth_date,
-        sex=child.sex, gestational_age=str(ga), born_preterm=ga.weeks < 37, verbal=child.verbal,
-        cognitive_impairment=child.cognitive_impairment, setting=child.setting, ward=child.ward,
-        touch_aversion=child.touch_aversion, trauma_history=child.trauma_history,
-        touch_notes=child.touch_notes, as_of=as_of, age_days=ages.chronological_days,
+        id=child.id,
+        display_name=child.display_name,
+        mrn=child.mrn,
+        birth_date=child.birth_date,
+        sex=child.sex,
+        gestational_age=str(ga),
+        born_preterm=ga.weeks < 37,
+        verbal=child.verbal,
+        cognitive_impairment=child.cognitive_impairment,
+        setting=child.setting,
+        ward=child.ward,
+        touch_aversion=child.touch_aversion,
+        trauma_history=child.trauma_history,
+        touch_notes=child.touch_notes,
+        as_of=as_of,
+        age_days=ages.chronological_days,
         age_label=age_label(child.birth_date, as_of),
         corrected_age_days=ages.corrected_days if ages.corrected else None,
-        stage=stage.id, stage_label=stage.label,
+        stage=stage.id,
+        stage_label=stage.label,
         conditions=[ConditionIn(code=c.code, site=c.site) for c in child.conditions],
         devices=[DeviceIn(kind=d.kind, site=d.site) for d in child.devices],
         observations=[ObservationPublic.model_validate(o) for o in child.observations],
@@ -129,8 +149,9 @@ def to_public(child: Child, as_of: date) -> ChildPublic:
         skin=[SkinFinding(finding=s.finding, site=s.site) for s in child.skin_findings],
         medications=[m.med_class for m in child.medications],
         guardians=[
-            GuardianIn(name=g.name, relationship=g.relationship_to_child,
-                       legal_authority=g.legal_authority)
+            GuardianIn(
+                name=g.name, relationship=g.relationship_to_child, legal_authority=g.legal_authority
+            )
             for g in child.guardians
         ],
     )
@@ -170,8 +191,9 @@ def _check_facts(data: ChildCreate, now: datetime) -> None:
     for i, procedure in enumerate(data.procedures):
         _check_site(procedure.site, f"procedures[{i}].site")
         if procedure.date > now.date():
-            raise ValidationError(f"procedures[{i}].date", procedure.date.isoformat(),
-                                  f"on or before {now.date()}")
+            raise ValidationError(
+                f"procedures[{i}].date", procedure.date.isoformat(), f"on or before {now.date()}"
+            )
     for i, finding in enumerate(data.skin):
         _check_site(finding.site, f"skin[{i}].site")
 
@@ -201,7 +223,10 @@ def _check_measurement(category: str, data: Measurement, field: str, now: dateti
 
 def _observation(category: str, data: Measurement) -> Observation:
     return Observation(
-        category=category, code=data.code, value=data.value, unit=data.unit,
+        category=category,
+        code=data.code,
+        value=data.value,
+        unit=data.unit,
         taken_at=data.taken_at,
     )
 
@@ -212,13 +237,15 @@ def _attach_facts(child: Child, data: ChildCreate) -> None:
     child.observations = [_observation("lab", m) for m in data.labs] + [
         _observation("vital", m) for m in data.vitals
     ]
-    child.procedures = [ChildProcedure(kind=p.kind, site=p.site, date=p.date)
-                        for p in data.procedures]
+    child.procedures = [
+        ChildProcedure(kind=p.kind, site=p.site, date=p.date) for p in data.procedures
+    ]
     child.skin_findings = [SkinFindingRecord(finding=s.finding, site=s.site) for s in data.skin]
     child.medications = [ChildMedication(med_class=m) for m in data.medications]
     child.guardians = [_guardian(g) for g in data.guardians]
 
 
 def _guardian(g: GuardianIn) -> Guardian:
-    return Guardian(name=g.name, relationship_to_child=g.relationship,
-                    legal_authority=g.legal_authority)
+    return Guardian(
+        name=g.name, relationship_to_child=g.relationship, legal_authority=g.legal_authority
+    )

@@ -15,7 +15,9 @@ app = typer.Typer(help="Child profiles.", no_args_is_help=True, rich_markup_mode
 @app.command("add")
 @handles_errors
 def add(
-    file: Path = typer.Option(..., "--file", "-f", help="Child profile JSON (ChildCreate); - = stdin."),
+    file: Path = typer.Option(
+        ..., "--file", "-f", help="Child profile JSON (ChildCreate); - = stdin."
+    ),
 ) -> None:
     """Create one child from a JSON profile; prints the new child's id."""
     from pedmassage.children import service
@@ -58,8 +60,14 @@ def list_(ward: str | None = typer.Option(None, help="Only this ward.")) -> None
     with database() as db:
         for child in service.list_children(db=db, ward=ward):
             p = service.to_public(child, now().date())
-            table.add_row(p.id, p.display_name, p.age_label, p.stage, p.ward or p.setting,
-                          ", ".join(c.code for c in p.conditions))
+            table.add_row(
+                p.id,
+                p.display_name,
+                p.age_label,
+                p.stage,
+                p.ward or p.setting,
+                ", ".join(c.code for c in p.conditions),
+            )
     console().print(table)
 
 
@@ -79,8 +87,10 @@ def show(
         return
     out = console()
     corrected = f", corrected {p.corrected_age_days} d" if p.corrected_age_days is not None else ""
-    out.print(f"[bold]{p.display_name}[/]  {p.age_label}{corrected}  ·  {p.stage_label}  ·  "
-              f"GA {p.gestational_age}  ·  {p.ward or p.setting}")
+    out.print(
+        f"[bold]{p.display_name}[/]  {p.age_label}{corrected}  ·  {p.stage_label}  ·  "
+        f"GA {p.gestational_age}  ·  {p.ward or p.setting}"
+    )
     out.print("conditions: " + (", ".join(c.code for c in p.conditions) or "none"))
     out.print("devices: " + (", ".join(f"{d.kind}@{d.site}" for d in p.devices) or "none"))
     for o in p.observations[-8:]:

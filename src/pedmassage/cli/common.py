@@ -60,8 +60,9 @@ def print_json(data: Any) -> None:
 def fail(field: str, message: str) -> None:
     from rich.markup import escape
 
-    console(stderr=True).print(f"[bold red]error[/]: {escape(field)}: {escape(message)}",
-                               soft_wrap=True)
+    console(stderr=True).print(
+        f"[bold red]error[/]: {escape(field)}: {escape(message)}", soft_wrap=True
+    )
     raise typer.Exit(code=2)
 
 
@@ -86,8 +87,12 @@ def handles_errors(fn: Callable[P, R]) -> Callable[P, R]:
         except PydanticError as exc:
             first = exc.errors()[0]
             where = ".".join(str(p) for p in first["loc"]) or "input"
-            fail(where, f"{first['msg']} (and {exc.error_count() - 1} more)"
-                 if exc.error_count() > 1 else first["msg"])
+            fail(
+                where,
+                f"{first['msg']} (and {exc.error_count() - 1} more)"
+                if exc.error_count() > 1
+                else first["msg"],
+            )
         except DatabaseNotReadyError as exc:
             fail("database", str(exc))
         except NotFoundError as exc:

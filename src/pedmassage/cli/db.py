@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import typer
 
-app = typer.Typer(help="Database schema: upgrade and status.", no_args_is_help=True, rich_markup_mode=None)
+app = typer.Typer(
+    help="Database schema: upgrade and status.", no_args_is_help=True, rich_markup_mode=None
+)
 
 
 @app.command("upgrade")

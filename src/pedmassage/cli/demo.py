@@ -30,6 +30,8 @@ def demo(
                 return
             raise typer.BadParameter("the database already has children", param_hint="database")
         summary = seed_demo(db=db, as_of=day, rulebook=load_rulebook(get_settings().policy_file))
-    out.print(f"demo: {summary.children} synthetic children, {summary.screenings} screenings, "
-              f"{summary.sessions} sessions ({summary.holds} screenings said hold)")
+    out.print(
+        f"demo: {summary.children} synthetic children, {summary.screenings} screenings, "
+        f"{summary.sessions} sessions ({summary.holds} screenings said hold)"
+    )
     out.print("demo therapists (names recorded on sessions): " + ", ".join(THERAPISTS))

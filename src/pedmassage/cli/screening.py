@@ -49,7 +49,10 @@ def _screen_file(path: Path) -> None:
 
 
 def _screen_child(
-    child_id: str, therapist: str | None, consent: bool | None, assent: bool | None,
+    child_id: str,
+    therapist: str | None,
+    consent: bool | None,
+    assent: bool | None,
     as_json: bool,
 ) -> None:
     from pedmassage.config import get_settings
@@ -61,8 +64,13 @@ def _screen_child(
         raise typer.BadParameter("who screens: --therapist NAME", param_hint="--therapist")
     request = ScreeningCreate(therapist=therapist, guardian_consent=consent, child_assent=assent)
     with database() as db:
-        stored = service.screen_child(db=db, child_id=child_id, request=request, now=now(),
-                                      rulebook=load_rulebook(get_settings().policy_file))
+        stored = service.screen_child(
+            db=db,
+            child_id=child_id,
+            request=request,
+            now=now(),
+            rulebook=load_rulebook(get_settings().policy_file),
+        )
         public = service.screening_public(stored)
     if as_json:
         print_json(public.model_dump(mode="json"))

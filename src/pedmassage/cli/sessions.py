@@ -41,8 +41,9 @@ def plan(
     from pedmassage.sessions import service
 
     with database() as db:
-        result = service.plan_from_screening(db=db, screening_id=screening_id, goals=goal,
-                                             minutes=minutes)
+        result = service.plan_from_screening(
+            db=db, screening_id=screening_id, goals=goal, minutes=minutes
+        )
     if as_json:
         print_json(result.model_dump(mode="json"))
         return
@@ -70,22 +71,39 @@ def history(
     from pedmassage.sessions import service
 
     with database() as db:
-        sessions = [service.session_public(s) for s in service.list_sessions(db=db,
-                                                                          child_id=child_id)]
+        sessions = [
+            service.session_public(s) for s in service.list_sessions(db=db, child_id=child_id)
+        ]
         trends = child_trends(db=db, child_id=child_id)
     if as_json:
-        print_json({"sessions": [s.model_dump(mode="json") for s in sessions],
-                    "trends": [{"instrument": t.instrument_id, "sessions": len(t.points),
-                                "mean_change": t.mean_change} for t in trends]})
+        print_json(
+            {
+                "sessions": [s.model_dump(mode="json") for s in sessions],
+                "trends": [
+                    {
+                        "instrument": t.instrument_id,
+                        "sessions": len(t.points),
+                        "mean_change": t.mean_change,
+                    }
+                    for t in trends
+                ],
+            }
+        )
         return
     table = Table("date", "therapist", "min", "pressure", "instrument", "pre", "post", "status")
     for s in sessions:
         by_time = {m.timepoint: m for m in s.measures}
         pre, post = by_time.get("pre"), by_time.get("post")
-        table.add_row(f"{s.started_at:%Y-%m-%d %H:%M}", s.therapist, str(s.minutes),
-                      str(s.pressure), pre.instrument_id if pre else "",
-                      f"{pre.total:g}" if pre else "", f"{post.total:g}" if post else "",
-                      s.status)
+        table.add_row(
+            f"{s.started_at:%Y-%m-%d %H:%M}",
+            s.therapist,
+            str(s.minutes),
+            str(s.pressure),
+            pre.instrument_id if pre else "",
+            f"{pre.total:g}" if pre else "",
+            f"{post.total:g}" if post else "",
+            s.status,
+        )
     out = console()
     out.print(table)
     for t in trends:

@@ -12,8 +12,8 @@ if TYPE_CHECKING:
 def items_for(instrument: Instrument, level: float, rng: random.Random) -> dict[str, float]:
     """Item scores whose total sits near ``level`` (0 = lowest, 1 = highest) of the range.
 
-    Items in an "exactly one" group (COMFORT-B's crying vs respiratory response) get only the group's
-    first item; items outside the total are skipped.
+    Items in an "exactly one" group (COMFORT-B's crying vs respiratory response) get only the
+    group's first item; items outside the total are skipped.
     """
     chosen: dict[str, float] = {}
     seen_groups: set[str] = set()

@@ -60,18 +60,32 @@ def seed_demo(
 def _create(db: Session, spec: DemoChild, as_of: date) -> Child:
     birth = as_of - timedelta(days=spec.age_days)
     first = _first_day(spec, as_of)
-    procedures = [ProcedureIn(kind="surgery", site=spec.surgery[0],
-                              date=first - timedelta(days=spec.surgery[1]))] if spec.surgery else []
+    procedures = (
+        [
+            ProcedureIn(
+                kind="surgery", site=spec.surgery[0], date=first - timedelta(days=spec.surgery[1])
+            )
+        ]
+        if spec.surgery
+        else []
+    )
     data = ChildCreate(
-        display_name=spec.name, birth_date=birth, sex=spec.sex,  # type: ignore[arg-type]
-        gestational_age_weeks=spec.ga_weeks, gestational_age_days=spec.ga_days,
-        verbal=spec.verbal, cognitive_impairment=spec.cognitive_impairment,
-        setting=spec.setting, ward=spec.ward,  # type: ignore[arg-type]
-        touch_aversion=spec.touch_aversion, trauma_history=spec.trauma_history,
+        display_name=spec.name,
+        birth_date=birth,
+        sex=spec.sex,
+        gestational_age_weeks=spec.ga_weeks,
+        gestational_age_days=spec.ga_days,
+        verbal=spec.verbal,
+        cognitive_impairment=spec.cognitive_impairment,
+        setting=spec.setting,
+        ward=spec.ward,
+        touch_aversion=spec.touch_aversion,
+        trauma_history=spec.trauma_history,
         touch_notes=spec.touch_notes,
         conditions=[ConditionIn(code=c, site=s) for c, s in spec.conditions],
         devices=[DeviceIn(kind=k, site=s) for k, s in spec.devices],
-        procedures=procedures, medications=list(spec.medications),
+        procedures=procedures,
+        medications=list(spec.medications),
         guardians=[GuardianIn(name=f"Parent of {spec.name} (synthetic)", relationship="parent")],
     )
     return children.create_child(db=db, data=data, now=_at(first, 8))
@@ -94,7 +108,11 @@ def _session_days(spec: DemoChild, as_of: date, rng: random.Random) -> list[date
 
 
 def _sessions(
-    db: Session, spec: DemoChild, child: Child, as_of: date, rng: random.Random,
+    db: Session,
+    spec: DemoChild,
+    child: Child,
+    as_of: date,
+    rng: random.Random,
     rulebook: RuleBook | None,
 ) -> tuple[int, int, int]:
     days = _session_days(spec, as_of, rng)
@@ -104,9 +122,16 @@ def _sessions(
         _observe(db, spec, child, when, rng, day_index=index)
         therapist = rng.choice(THERAPISTS)
         screening = sessions.screen_child(
-            db=db, child_id=child.id, now=when, rulebook=rulebook,
-            request=ScreeningCreate(therapist=therapist, assessed_at=when, guardian_consent=True,
-                                    child_assent=_assent(spec, child, when, rng)),
+            db=db,
+            child_id=child.id,
+            now=when,
+            rulebook=rulebook,
+            request=ScreeningCreate(
+                therapist=therapist,
+                assessed_at=when,
+                guardian_consent=True,
+                child_assent=_assent(spec, child, when, rng),
+            ),
         )
         if screening.decision == "hold":
             held += 1
@@ -142,9 +167,13 @@ def _observe(
         grams = 1300 + 25 * ((when.date() - child.birth_date).days) + rng.randint(-40, 40)
         readings.append(("vital", "weight", float(grams), "g"))
     for category, code, value, unit in readings:
-        children.add_observation(db=db, child_id=child.id, category=category, now=when,
-                                 data=Measurement(code=code, value=value, unit=unit,
-                                                  taken_at=taken))
+        children.add_observation(
+            db=db,
+            child_id=child.id,
+            category=category,
+            now=when,
+            data=Measurement(code=code, value=value, unit=unit, taken_at=taken),
+        )
 
 
 def _counts(day_index: int, rng: random.Random) -> tuple[float, float]:
@@ -157,8 +186,14 @@ def _counts(day_index: int, rng: random.Random) -> tuple[float, float]:
 
 
 def _deliver(
-    db: Session, spec: DemoChild, child: Child, screening_id: str, therapist: str,
-    when: datetime, progress: float, rng: random.Random,
+    db: Session,
+    spec: DemoChild,
+    child: Child,
+    screening_id: str,
+    therapist: str,
+    when: datetime,
+    progress: float,
+    rng: random.Random,
 ) -> None:
     from pedmassage.measures import instrument
 
@@ -170,17 +205,31 @@ def _deliver(
     pre_level = max(0.05, spec.baseline * (1 - 0.35 * progress) + rng.uniform(-0.08, 0.08))
     post_level = max(0.0, pre_level - rng.uniform(0.1, 0.25))
     sessions.record_session(
-        db=db, child_id=child.id, now=when + timedelta(hours=1), goals=spec.goals,
+        db=db,
+        child_id=child.id,
+        now=when + timedelta(hours=1),
+        goals=spec.goals,
         data=SessionCreate(
-            screening_id=screening_id, therapist=therapist, started_at=when + timedelta(minutes=5),
-            minutes=max(1, int(plan.total_minutes)), pressure=pressure, regions=regions,
+            screening_id=screening_id,
+            therapist=therapist,
+            started_at=when + timedelta(minutes=5),
+            minutes=max(1, int(plan.total_minutes)),
+            pressure=pressure,
+            regions=regions,
             technique=plan.regions[0].technique if plan.regions else "still hold",
             guardian_consent_by=f"Parent of {spec.name} (synthetic), in person",
             child_assent=True if _asked(spec, child, when) else None,
             pre=MeasureIn(instrument=tool.id, items=items_for(tool, pre_level, rng)),
             post=MeasureIn(instrument=tool.id, items=items_for(tool, post_level, rng)),
-            response=rng.choice(("settled", "relaxed, eyes closed", "asked for more back",
-                                 "fell asleep", "chatty, then calm")),
+            response=rng.choice(
+                (
+                    "settled",
+                    "relaxed, eyes closed",
+                    "asked for more back",
+                    "fell asleep",
+                    "chatty, then calm",
+                )
+            ),
         ),
     )
 

@@ -1,8 +1,8 @@
 """Chronological, corrected and postmenstrual age.
 
-Why a module of its own: every age-dependent choice (stage, pain scale, protocol, preterm rules) must
-use the same corrected age, or a 30-week baby would be screened as a 3-month-old and scored with a scale
-validated for older infants.
+Why a module of its own: every age-dependent choice (stage, pain scale, protocol, preterm rules)
+must use the same corrected age, or a 30-week baby would be screened as a 3-month-old and scored
+with a scale validated for older infants.
 """
 
 from __future__ import annotations
@@ -87,7 +87,9 @@ def age_profile(birth_date: date, ga: GestationalAge, on: date) -> AgeProfile:
     chronological age is under the policy's limit (24 months).
     """
     if birth_date > on:
-        raise ValidationError("birth_date", birth_date.isoformat(), f"on or before {on.isoformat()}")
+        raise ValidationError(
+            "birth_date", birth_date.isoformat(), f"on or before {on.isoformat()}"
+        )
     rule = policy().corrected_age
     chronological = (on - birth_date).days
     prematurity_days = rule.term_weeks * 7 - ga.total_days
@@ -102,12 +104,13 @@ def age_profile(birth_date: date, ga: GestationalAge, on: date) -> AgeProfile:
         postmenstrual_days=ga.total_days + chronological,
         corrected=corrected,
         effective_months_completed=months_between(birth_date + timedelta(days=shift), on)
-        if chronological >= shift else 0,
+        if chronological >= shift
+        else 0,
     )
 
 
 def months_between(start: date, end: date) -> int:
-    """Completed calendar months from ``start`` to ``end`` (birthday arithmetic, not 30-day months)."""
+    """Completed calendar months from ``start`` to ``end`` (birthday arithmetic)."""
     months = (end.year - start.year) * 12 + (end.month - start.month)
     if end.day < start.day:
         months -= 1

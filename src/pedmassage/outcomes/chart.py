@@ -19,18 +19,20 @@ def trend_svg(trend: InstrumentTrend, title: str | None = None) -> str:
     import matplotlib
 
     matplotlib.use("Agg")
+    from matplotlib.dates import date2num
     from matplotlib.figure import Figure
 
     with _LOCK:
         fig = Figure(figsize=(7.0, 3.0), dpi=100)
         ax = fig.add_subplot()
-        dates = [p.started_at for p in trend.points]
+        dates = [float(date2num(p.started_at)) for p in trend.points]  # type: ignore[no-untyped-call]
         pre = [p.pre for p in trend.points]
         post = [p.post for p in trend.points]
         ax.vlines(dates, pre, post, colors="#9aa5b1", linewidth=1)
         ax.plot(dates, pre, "o", mfc="white", mec="#c2410c", label="before")
         ax.plot(dates, post, "o", color="#0f766e", label="after")
         lo, hi = trend.range
+        ax.xaxis_date()
         ax.set_ylim(lo - 0.5, hi + 0.5)
         ax.set_ylabel(trend.instrument_id.upper().replace("_", "-"))
         ax.set_title(title or f"{trend.instrument_id} before and after each session", fontsize=10)

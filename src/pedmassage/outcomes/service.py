@@ -16,9 +16,15 @@ def child_trends(*, db: Session, child_id: str) -> list[InstrumentTrend]:
     for record in list_sessions(db=db, child_id=child_id):
         by_time = {m.timepoint: m for m in record.measures}
         if "pre" in by_time and "post" in by_time:
-            rows.append(SessionScores(record.id, record.started_at,
-                                      by_time["pre"].instrument_id,
-                                      by_time["pre"].total, by_time["post"].total))
+            rows.append(
+                SessionScores(
+                    record.id,
+                    record.started_at,
+                    by_time["pre"].instrument_id,
+                    by_time["pre"].total,
+                    by_time["post"].total,
+                )
+            )
     ranges = {}
     for ident in {r.instrument_id for r in rows}:
         lo, hi = instrument(ident).range

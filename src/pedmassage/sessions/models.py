@@ -19,9 +19,7 @@ class Screening(Base):
     __tablename__ = "screenings"
 
     id: Mapped[str] = mapped_column(id_column_type(), primary_key=True, default=new_id)
-    child_id: Mapped[str] = mapped_column(
-        ForeignKey("children.id", ondelete="CASCADE"), index=True
-    )
+    child_id: Mapped[str] = mapped_column(ForeignKey("children.id", ondelete="CASCADE"), index=True)
     assessed_at: Mapped[datetime] = mapped_column(UTCDateTime())
     actor: Mapped[str] = mapped_column(String(80))
     decision: Mapped[str] = mapped_column(String(8))
@@ -35,9 +33,7 @@ class SessionRecord(Base):
     __tablename__ = "massage_sessions"
 
     id: Mapped[str] = mapped_column(id_column_type(), primary_key=True, default=new_id)
-    child_id: Mapped[str] = mapped_column(
-        ForeignKey("children.id", ondelete="CASCADE"), index=True
-    )
+    child_id: Mapped[str] = mapped_column(ForeignKey("children.id", ondelete="CASCADE"), index=True)
     screening_id: Mapped[str] = mapped_column(ForeignKey("screenings.id"), index=True)
     therapist: Mapped[str] = mapped_column(String(80))
     deliverer: Mapped[str] = mapped_column(String(12), default="therapist")

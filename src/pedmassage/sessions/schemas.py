@@ -64,8 +64,9 @@ class SessionCreate(BaseModel):
     pressure: int = Field(ge=0, le=5, description="Walton pressure 1-5; 0 = still hold.")
     regions: list[str] = Field(min_length=1, description="Body sites massaged.")
     technique: str = Field("", max_length=120)
-    guardian_consent_by: str = Field(min_length=1, max_length=120,
-                                     description="Who gave permission, and how.")
+    guardian_consent_by: str = Field(
+        min_length=1, max_length=120, description="Who gave permission, and how."
+    )
     child_assent: bool | None = None
     status: Literal["completed", "ended_early"] = "completed"
     end_reason: str = Field("", max_length=500)

@@ -52,12 +52,15 @@ def screening_input(child: Child, request: ScreeningCreate, now: datetime) -> Sc
     weight = _latest(child, "vital", "weight")
     return ScreeningInput(
         assessed_at=request.assessed_at or now,
-        setting=request.setting or child.setting,  # type: ignore[arg-type]
+        setting=request.setting or child.setting,
         child=ChildFacts(
-            birth_date=child.birth_date, sex=child.sex,  # type: ignore[arg-type]
-            gestational_age_at_birth_weeks=GestationalAge(child.ga_weeks, child.ga_days)
-            .decimal_weeks,
-            verbal=child.verbal, cognitive_impairment=child.cognitive_impairment,
+            birth_date=child.birth_date,
+            sex=child.sex,
+            gestational_age_at_birth_weeks=GestationalAge(
+                child.ga_weeks, child.ga_days
+            ).decimal_weeks,
+            verbal=child.verbal,
+            cognitive_impairment=child.cognitive_impairment,
             weight_g=weight.value if weight else None,
         ),
         conditions=[ConditionIn(code=c.code, site=c.site) for c in child.conditions],
@@ -66,8 +69,9 @@ def screening_input(child: Child, request: ScreeningCreate, now: datetime) -> Sc
         devices=[DeviceIn(kind=d.kind, site=d.site) for d in child.devices],
         procedures=[ProcedureIn(kind=p.kind, site=p.site, date=p.date) for p in child.procedures],
         skin=[SkinFinding(finding=s.finding, site=s.site) for s in child.skin_findings],
-        medications=[MedicationIn.model_validate({"class": m.med_class})
-                     for m in child.medications],
+        medications=[
+            MedicationIn.model_validate({"class": m.med_class}) for m in child.medications
+        ],
         respiratory_support=request.respiratory_support,
         isolation=request.isolation,
         touch_aversion=child.touch_aversion,
@@ -78,7 +82,11 @@ def screening_input(child: Child, request: ScreeningCreate, now: datetime) -> Sc
 
 
 def screen_child(
-    *, db: Session, child_id: str, request: ScreeningCreate, now: datetime,
+    *,
+    db: Session,
+    child_id: str,
+    request: ScreeningCreate,
+    now: datetime,
     rulebook: RuleBook | None = None,
 ) -> Screening:
     """Screen a stored child and keep the input, result and rule versions for audit."""
@@ -90,9 +98,14 @@ def screen_child(
         raise ValidationError("assessed_at", inp.assessed_at.isoformat(), "not in the future")
     result = evaluate(inp, rulebook)
     screening = Screening(
-        child_id=child.id, assessed_at=inp.assessed_at, actor=request.therapist, decision=result.decision,
-        rules_version=result.rules_version, policy_version=result.policy_version,
-        input=inp.model_dump(mode="json", by_alias=True), result=result.model_dump(mode="json"),
+        child_id=child.id,
+        assessed_at=inp.assessed_at,
+        actor=request.therapist,
+        decision=result.decision,
+        rules_version=result.rules_version,
+        policy_version=result.policy_version,
+        input=inp.model_dump(mode="json", by_alias=True),
+        result=result.model_dump(mode="json"),
     )
     db.add(screening)
     db.flush()
@@ -107,15 +120,22 @@ def get_screening(*, db: Session, screening_id: str) -> Screening:
 
 
 def latest_screening(*, db: Session, child_id: str) -> Screening | None:
-    query = (select(Screening).where(Screening.child_id == child_id)
-             .order_by(Screening.assessed_at.desc(), Screening.id.desc()).limit(1))
+    query = (
+        select(Screening)
+        .where(Screening.child_id == child_id)
+        .order_by(Screening.assessed_at.desc(), Screening.id.desc())
+        .limit(1)
+    )
     return db.scalars(query).first()
 
 
 def screening_public(screening: Screening) -> ScreeningPublic:
     return ScreeningPublic(
-        id=screening.id, child_id=screening.child_id, assessed_at=screening.assessed_at,
-        actor=screening.actor, result=ScreeningResult.model_validate(screening.result),
+        id=screening.id,
+        child_id=screening.child_id,
+        assessed_at=screening.assessed_at,
+        actor=screening.actor,
+        result=ScreeningResult.model_validate(screening.result),
     )
 
 
@@ -127,18 +147,28 @@ def plan_from_screening(
 
     screening = get_screening(db=db, screening_id=screening_id)
     child = get_child(db=db, child_id=screening.child_id)
-    ages = age_profile(child.birth_date, GestationalAge(child.ga_weeks, child.ga_days),
-                       screening.assessed_at.date())
+    ages = age_profile(
+        child.birth_date,
+        GestationalAge(child.ga_weeks, child.ga_days),
+        screening.assessed_at.date(),
+    )
     return plan_session(
-        stage=stage_for(ages).id, conditions=[c.code for c in child.conditions], goals=goals,
+        stage=stage_for(ages).id,
+        conditions=[c.code for c in child.conditions],
+        goals=goals,
         setting=str(screening.input["setting"]),
         screening=ScreeningResult.model_validate(screening.result),
-        touch_apprehension=child.touch_aversion or child.trauma_history, minutes=minutes,
+        touch_apprehension=child.touch_aversion or child.trauma_history,
+        minutes=minutes,
     )
 
 
 def record_session(
-    *, db: Session, child_id: str, data: SessionCreate, now: datetime,
+    *,
+    db: Session,
+    child_id: str,
+    data: SessionCreate,
+    now: datetime,
     goals: Sequence[str] = ("relaxation",),
 ) -> SessionRecord:
     """Document a delivered session; it must fit the screening it rests on, or nothing is stored."""
@@ -146,18 +176,28 @@ def record_session(
     screening = _usable_screening(db, child, data, now)
     result = ScreeningResult.model_validate(screening.result)
     _check_delivery(data, result)
-    plan = plan_from_screening(db=db, screening_id=screening.id, goals=goals,
-                               minutes=data.minutes)
+    plan = plan_from_screening(db=db, screening_id=screening.id, goals=goals, minutes=data.minutes)
     record = SessionRecord(
-        child_id=child.id, screening_id=screening.id, therapist=data.therapist,
-        status=data.status, end_reason=data.end_reason, started_at=data.started_at,
-        minutes=data.minutes, pressure=data.pressure, regions=list(data.regions),
-        technique=data.technique, guardian_consent_by=data.guardian_consent_by,
-        child_assent=data.child_assent, plan=plan.model_dump(mode="json"),
-        response=data.response, note=data.note,
+        child_id=child.id,
+        screening_id=screening.id,
+        therapist=data.therapist,
+        status=data.status,
+        end_reason=data.end_reason,
+        started_at=data.started_at,
+        minutes=data.minutes,
+        pressure=data.pressure,
+        regions=list(data.regions),
+        technique=data.technique,
+        guardian_consent_by=data.guardian_consent_by,
+        child_assent=data.child_assent,
+        plan=plan.model_dump(mode="json"),
+        response=data.response,
+        note=data.note,
     )
-    record.measures = [_scored("pre", data.pre, child, data.started_at),
-                       _scored("post", data.post, child, data.started_at)]
+    record.measures = [
+        _scored("pre", data.pre, child, data.started_at),
+        _scored("post", data.post, child, data.started_at),
+    ]
     db.add(record)
     db.flush()
     return record
@@ -165,23 +205,43 @@ def record_session(
 
 def list_sessions(*, db: Session, child_id: str) -> list[SessionRecord]:
     get_child(db=db, child_id=child_id)
-    query = (select(SessionRecord).where(SessionRecord.child_id == child_id)
-             .options(selectinload(SessionRecord.measures))
-             .order_by(SessionRecord.started_at, SessionRecord.id))
+    query = (
+        select(SessionRecord)
+        .where(SessionRecord.child_id == child_id)
+        .options(selectinload(SessionRecord.measures))
+        .order_by(SessionRecord.started_at, SessionRecord.id)
+    )
     return list(db.scalars(query))
 
 
 def session_public(record: SessionRecord) -> SessionPublic:
     return SessionPublic(
-        id=record.id, child_id=record.child_id, screening_id=record.screening_id,
-        therapist=record.therapist, status=record.status, end_reason=record.end_reason,
-        started_at=record.started_at, minutes=record.minutes, pressure=record.pressure,
-        regions=list(record.regions), technique=record.technique,
-        guardian_consent_by=record.guardian_consent_by, child_assent=record.child_assent,
-        response=record.response, note=record.note,
-        measures=[MeasurePublic(timepoint=m.timepoint, instrument_id=m.instrument_id,
-                                instrument_version=m.instrument_version, total=m.total,
-                                band=m.band, items=dict(m.items)) for m in record.measures],
+        id=record.id,
+        child_id=record.child_id,
+        screening_id=record.screening_id,
+        therapist=record.therapist,
+        status=record.status,
+        end_reason=record.end_reason,
+        started_at=record.started_at,
+        minutes=record.minutes,
+        pressure=record.pressure,
+        regions=list(record.regions),
+        technique=record.technique,
+        guardian_consent_by=record.guardian_consent_by,
+        child_assent=record.child_assent,
+        response=record.response,
+        note=record.note,
+        measures=[
+            MeasurePublic(
+                timepoint=m.timepoint,
+                instrument_id=m.instrument_id,
+                instrument_version=m.instrument_version,
+                total=m.total,
+                band=m.band,
+                items=dict(m.items),
+            )
+            for m in record.measures
+        ],
     )
 
 
@@ -193,32 +253,34 @@ def suitable_pain_instruments(child: Child, on: datetime) -> list[str]:
     choice = choose(
         age_months=chronological_days / 30.4375,
         gestational_age_weeks=GestationalAge(child.ga_weeks, child.ga_days).decimal_weeks,
-        nonverbal=not child.verbal, cognitive_impairment=child.cognitive_impairment,
+        nonverbal=not child.verbal,
+        cognitive_impairment=child.cognitive_impairment,
     )
     return [r.id for r in choice.pain]
 
 
-def _usable_screening(
-    db: Session, child: Child, data: SessionCreate, now: datetime
-) -> Screening:
+def _usable_screening(db: Session, child: Child, data: SessionCreate, now: datetime) -> Screening:
     screening = get_screening(db=db, screening_id=data.screening_id)
     if screening.child_id != child.id:
         raise ValidationError("screening_id", data.screening_id, "a screening of this child")
     if screening.decision == "hold":
-        raise ConflictError("The screening says hold: no session may start on it.",
-                            field="screening_id")
+        raise ConflictError(
+            "The screening says hold: no session may start on it.", field="screening_id"
+        )
     if data.started_at > now + timedelta(minutes=5):
         raise ValidationError("started_at", data.started_at.isoformat(), "not in the future")
     window = timedelta(hours=SCREENING_VALID_HOURS)
     if not screening.assessed_at <= data.started_at <= screening.assessed_at + window:
         raise ValidationError(
-            "started_at", data.started_at.isoformat(),
+            "started_at",
+            data.started_at.isoformat(),
             f"within {SCREENING_VALID_HOURS} h after the screening at "
             f"{screening.assessed_at.isoformat()}; screen again",
         )
     if data.child_assent is False and data.status != "ended_early":
-        raise ValidationError("status", data.status,
-                              "ended_early when the child said no: a refusal ends the session")
+        raise ValidationError(
+            "status", data.status, "ended_early when the child said no: a refusal ends the session"
+        )
     if data.status == "ended_early" and not data.end_reason.strip():
         raise ValidationError("end_reason", data.end_reason, "a reason when ended early")
     return screening
@@ -232,14 +294,16 @@ def _check_delivery(data: SessionCreate, result: ScreeningResult) -> None:
         sites.check(region, f"regions[{i}]")
         blocked = [a for a in mods.avoid_sites if sites.overlaps(a, region)]
         if blocked:
-            raise ValidationError(f"regions[{i}]", region,
-                                  f"a site clear of the avoided sites {', '.join(blocked)}")
+            raise ValidationError(
+                f"regions[{i}]", region, f"a site clear of the avoided sites {', '.join(blocked)}"
+            )
     if mods.max_pressure is not None and data.pressure > mods.max_pressure:
         raise ValidationError("pressure", data.pressure, f"0 to {mods.max_pressure}")
     gentle = [r for r in data.regions if any(sites.overlaps(g, r) for g in mods.gentle_sites)]
     if gentle and data.pressure > 1:
-        raise ValidationError("pressure", data.pressure,
-                              f"0 to 1 (gentle only at {', '.join(gentle)})")
+        raise ValidationError(
+            "pressure", data.pressure, f"0 to 1 (gentle only at {', '.join(gentle)})"
+        )
     if mods.max_minutes is not None and data.minutes > mods.max_minutes:
         raise ValidationError("minutes", data.minutes, f"1 to {mods.max_minutes}")
 
@@ -249,14 +313,20 @@ def _scored(timepoint: str, measure: MeasureIn, child: Child, on: datetime) -> S
 
     suitable = suitable_pain_instruments(child, on)
     if measure.instrument not in suitable:
-        raise ValidationError(f"{timepoint}.instrument", measure.instrument,
-                              "one of: " + ", ".join(suitable))
+        raise ValidationError(
+            f"{timepoint}.instrument", measure.instrument, "one of: " + ", ".join(suitable)
+        )
     ages = age_profile(child.birth_date, GestationalAge(child.ga_weeks, child.ga_days), on.date())
-    result = score(measure.instrument, measure.items,
-                   gestational_age_weeks=ages.postmenstrual_weeks)
+    result = score(
+        measure.instrument, measure.items, gestational_age_weeks=ages.postmenstrual_weeks
+    )
     return SessionMeasure(
-        timepoint=timepoint, instrument_id=result.instrument, instrument_version=result.version,
-        items=dict(measure.items), total=float(result.total), band=result.band,
+        timepoint=timepoint,
+        instrument_id=result.instrument,
+        instrument_version=result.version,
+        items=dict(measure.items),
+        total=float(result.total),
+        band=result.band,
     )
 
 
@@ -268,7 +338,9 @@ def _latest(child: Child, category: str, code: str) -> Measurement | None:
     return Measurement(code=o.code, value=o.value, unit=o.unit, taken_at=o.taken_at)
 
 
-def _measurements(child: Child, category: str, exclude: set[str] | None = None) -> list[Measurement]:
+def _measurements(
+    child: Child, category: str, exclude: set[str] | None = None
+) -> list[Measurement]:
     skip = exclude or set()
     return [
         Measurement(code=o.code, value=o.value, unit=o.unit, taken_at=o.taken_at)

@@ -53,7 +53,7 @@ class SiteMap:
         return {s for s in self.sites if site in self.ancestors(s)}
 
     def covers(self, region: str, site: str) -> bool:
-        """True when a restriction on ``region`` applies to ``site`` (a part of, or equal to, it)."""
+        """True when a restriction on ``region`` applies to ``site`` (a part of it, or itself)."""
         return region in self.ancestors(site)
 
     def overlaps(self, a: str, b: str) -> bool:
