@@ -25,5 +25,6 @@ def get_now(request: Request) -> datetime:
     return clock()
 
 
-SessionDep = Annotated[Session, Depends(get_db)]
+# scope="function": commit before the response is sent, so a 201 means the data is stored.
+SessionDep = Annotated[Session, Depends(get_db, scope="function")]
 NowDep = Annotated[datetime, Depends(get_now)]

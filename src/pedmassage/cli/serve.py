@@ -22,4 +22,9 @@ def serve(
     app = create_app(settings)
     bind_host, bind_port = host or settings.host, port or settings.port
     typer.echo(f"pedmassage on http://{bind_host}:{bind_port}  (API docs: /api/docs)")
+    if settings.demo:
+        from pedmassage.demo.seed import THERAPISTS
+
+        typer.echo("demo mode: every child is synthetic. There is no login yet; records carry")
+        typer.echo("the therapist's name as typed. Demo therapists: " + ", ".join(THERAPISTS))
     uvicorn.run(app, host=bind_host, port=bind_port, log_level="warning")

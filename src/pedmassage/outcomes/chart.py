@@ -33,6 +33,8 @@ def trend_svg(trend: InstrumentTrend, title: str | None = None) -> str:
         ax.plot(dates, post, "o", color="#0f766e", label="after")
         lo, hi = trend.range
         ax.xaxis_date()
+        if len(dates) == 1:  # one session: a few days either side, not matplotlib's default years
+            ax.set_xlim(dates[0] - 3, dates[0] + 3)
         ax.set_ylim(lo - 0.5, hi + 0.5)
         ax.set_ylabel(trend.instrument_id.upper().replace("_", "-"))
         ax.set_title(title or f"{trend.instrument_id} before and after each session", fontsize=10)

@@ -1,0 +1,205 @@
+"""Pages for children: the ward list, a new profile, and the profile with its history."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+import pydantic
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.orm import Session
+
+from pedmassage.children import service
+from pedmassage.children.models import Child
+from pedmassage.children.schemas import ChildCreate, ChildPublic, ObservationPublic
+from pedmassage.errors import ValidationError
+from pedmassage.sessions.schemas import SessionPublic
+from pedmassage.sessions.service import (
+    latest_screening,
+    list_sessions,
+    screening_public,
+    session_public,
+)
+from pedmassage.vocabulary import code_book
+from pedmassage.web.deps import NowDep, PageDb
+from pedmassage.web.forms import Errors, FormDep, FormInput, domain_errors, pydantic_errors
+from pedmassage.web.rendering import SETTING_LABELS, labelled, render
+from pedmassage.web.scales import scale_name
+
+router = APIRouter(include_in_schema=False)
+
+NO_WARD = "No ward"
+
+CHILD_TEXT_FIELDS = (
+    "display_name",
+    "birth_date",
+    "sex",
+    "gestational_age_weeks",
+    "gestational_age_days",
+    "setting",
+    "ward",
+    "touch_notes",
+)
+CHILD_FLAGS = ("verbal", "cognitive_impairment", "touch_aversion", "trauma_history")
+NEW_CHILD_DEFAULTS = FormInput(
+    {
+        "sex": ["unknown"],
+        "gestational_age_weeks": ["40"],
+        "gestational_age_days": ["0"],
+        "verbal": ["on"],
+        "setting": ["hospital"],
+    }
+)
+
+
+@dataclass(frozen=True)
+class ChildRow:
+    """One line of the ward list."""
+
+    child: ChildPublic
+    decision: str | None
+    screened_at: datetime | None
+
+
+@dataclass(frozen=True)
+class SessionRow:
+    """One line of a child's session history, with the pain scale named, not coded."""
+
+    session: SessionPublic
+    instrument: str
+    pre: float | None
+    post: float | None
+
+
+@router.get("/")
+def children_list(request: Request, db: PageDb, now: NowDep, ward: str = "") -> Response:
+    """Children grouped by ward, each with the decision of their latest screening."""
+    rows = [_row(db, c, now.date()) for c in service.list_children(db=db, ward=ward or None)]
+    groups = [
+        (name, list(members))
+        for name, members in itertools.groupby(rows, key=lambda r: r.child.ward or NO_WARD)
+    ]
+    return render(
+        request,
+        "children/list.html",
+        {
+            "groups": groups,
+            "wards": service.wards(db=db),
+            "ward": ward,
+            "count": len(rows),
+        },
+    )
+
+
+@router.get("/children/new")
+def new_child_form(request: Request, db: PageDb) -> Response:
+    return _new_child_page(request, db, NEW_CHILD_DEFAULTS, {})
+
+
+@router.post("/children/new")
+def create_child(request: Request, form: FormDep, db: PageDb, now: NowDep) -> Response:
+    """Store the profile and go to it; on any refusal show the form again, values kept."""
+    try:
+        data = ChildCreate.model_validate(_child_fields(form))
+        child = service.create_child(db=db, data=data, now=now)
+    except pydantic.ValidationError as exc:
+        return _refused(request, db, form, pydantic_errors(exc))
+    except ValidationError as exc:
+        return _refused(request, db, form, domain_errors(exc))
+    return RedirectResponse(f"/children/{child.id}", status_code=303)
+
+
+@router.get("/children/{child_id}")
+def child_profile(child_id: str, request: Request, db: PageDb, now: NowDep) -> Response:
+    """Everything needed at the bedside before touching the child, on one page."""
+    child = service.get_child(db=db, child_id=child_id)
+    public = service.to_public(child, now.date())
+    screening = latest_screening(db=db, child_id=child.id)
+    sessions = [_session_row(session_public(s)) for s in list_sessions(db=db, child_id=child.id)]
+    return render(
+        request,
+        "children/profile.html",
+        {
+            "child": public,
+            "corrected_age": corrected_age_label(public),
+            "observations": latest_observations(public.observations),
+            "screening": screening_public(screening) if screening else None,
+            "sessions": list(reversed(sessions)),
+            "has_trend": any(r.pre is not None and r.post is not None for r in sessions),
+        },
+    )
+
+
+def _refused(request: Request, db: Session, form: FormInput, errors: Errors) -> Response:
+    db.rollback()  # nothing of a refused form may be stored
+    return _new_child_page(request, db, form, errors, status_code=422)
+
+
+def _new_child_page(
+    request: Request, db: Session, form: FormInput, errors: Errors, status_code: int = 200
+) -> Response:
+    book = code_book()
+    return render(
+        request,
+        "children/new.html",
+        {
+            "form": form,
+            "errors": errors,
+            "sexes": labelled(book.sexes),
+            "settings": labelled(book.settings, SETTING_LABELS),
+            "conditions": sorted(book.conditions.items(), key=lambda kv: kv[1]),
+            "wards": service.wards(db=db),
+        },
+        status_code=status_code,
+    )
+
+
+def _child_fields(form: FormInput) -> dict[str, object]:
+    """The form as ``ChildCreate`` input: empty boxes fall back to the schema's defaults."""
+    fields: dict[str, object] = dict(form.present(CHILD_TEXT_FIELDS))
+    fields.update({flag: form.flag(flag) for flag in CHILD_FLAGS})
+    fields["conditions"] = [{"code": code} for code in form.values("conditions")]
+    return fields
+
+
+def _row(db: Session, child: Child, today: date) -> ChildRow:
+    screening = latest_screening(db=db, child_id=child.id)
+    return ChildRow(
+        child=service.to_public(child, today),
+        decision=screening.decision if screening else None,
+        screened_at=screening.assessed_at if screening else None,
+    )
+
+
+def _session_row(session: SessionPublic) -> SessionRow:
+    by_time = {m.timepoint: m for m in session.measures}
+    pre, post = by_time.get("pre"), by_time.get("post")
+    measured = pre or post
+    return SessionRow(
+        session=session,
+        instrument=scale_name(measured.instrument_id) if measured else "",
+        pre=pre.total if pre else None,
+        post=post.total if post else None,
+    )
+
+
+def corrected_age_label(child: ChildPublic) -> str | None:
+    """Corrected age in the same words as the chronological age; before term, the days to go."""
+    days = child.corrected_age_days
+    if days is None:
+        return None
+    if days < 0:
+        return f"{-days} d before term-equivalent age"
+    return service.age_label(child.as_of - timedelta(days=days), child.as_of)
+
+
+def latest_observations(observations: list[ObservationPublic]) -> list[ObservationPublic]:
+    """The newest value of each lab and vital, labs first: what a screening will look at."""
+    latest: dict[tuple[str, str], ObservationPublic] = {}
+    for o in observations:
+        key = (o.category, o.code)
+        if key not in latest or o.taken_at > latest[key].taken_at:
+            latest[key] = o
+    return [latest[k] for k in sorted(latest)]

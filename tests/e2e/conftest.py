@@ -1,0 +1,86 @@
+"""A real server for browser tests: uvicorn in a background thread on a free 127.0.0.1 port, over
+a fresh migrated SQLite file, and a headless Chromium from the system (nothing is downloaded)."""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import uvicorn
+from playwright.sync_api import Page, sync_playwright
+
+from pedmassage.api.app import create_app
+from pedmassage.config import Settings
+from pedmassage.db import make_engine
+from pedmassage.migrations import upgrade
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture()
+def page() -> Iterator[Page]:
+    """A tablet-sized page in the system Chromium.
+
+    Skips on a workstation without Chromium; on CI a missing browser is a failure.
+    """
+    if not CHROMIUM.exists():
+        message = f"{CHROMIUM} is missing: install the chromium package to run browser tests"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            yield browser.new_page(viewport={"width": 1024, "height": 1366})
+        finally:
+            browser.close()
+
+
+@pytest.fixture()
+def live_server(tmp_path: Path) -> Iterator[str]:
+    """The whole app served over HTTP; yields its base URL and stops it cleanly afterwards."""
+    url = f"sqlite:///{tmp_path / 'e2e.sqlite3'}"
+    upgrade(url)
+    engine = make_engine(url)
+    app = create_app(Settings(database_url=url, demo=True), engine=engine)
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))  # the OS picks a free port, held until the server owns it
+    host, port = sock.getsockname()
+    server = uvicorn.Server(
+        uvicorn.Config(
+            app, log_level="warning", log_config=None, lifespan="off", ws="none", http="h11"
+        )
+    )
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    try:
+        _wait_until_started(server)
+        yield f"http://{host}:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        sock.close()
+        engine.dispose()
+
+
+def _wait_until_started(server: uvicorn.Server, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not server.started:
+        if time.monotonic() > deadline:
+            raise RuntimeError("the test server did not start within 10 s")
+        time.sleep(0.02)

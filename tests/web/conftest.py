@@ -1,0 +1,144 @@
+"""Fixtures for the web pages: a migrated SQLite file, the app on a fixed clock, and factories
+that make children and screenings through the services, so each test starts from a known
+bedside situation."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, func, select
+
+from pedmassage.api.app import create_app
+from pedmassage.children.schemas import ChildCreate
+from pedmassage.children.service import create_child
+from pedmassage.config import Settings
+from pedmassage.db import Base, make_engine, unit_of_work
+from pedmassage.migrations import upgrade
+from pedmassage.safety.contract import Measurement
+from pedmassage.sessions.schemas import ScreeningCreate
+from pedmassage.sessions.service import screen_child
+
+WEB_NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
+
+NewChild = Callable[..., str]
+NewScreening = Callable[..., tuple[str, str]]
+RowCounts = Callable[[], dict[str, int]]
+
+
+def measured(code: str, value: float, unit: str, hours_ago: float = 2) -> Measurement:
+    return Measurement(
+        code=code, value=value, unit=unit, taken_at=WEB_NOW - timedelta(hours=hours_ago)
+    )
+
+
+def vitals_today() -> list[Measurement]:
+    """A full, fresh set of vitals: without them a screening cannot say proceed."""
+    return [
+        measured("temperature", 36.8, "Cel"),
+        measured("heart_rate", 96, "/min"),
+        measured("respiratory_rate", 22, "/min"),
+        measured("spo2", 98, "%"),
+    ]
+
+
+@pytest.fixture(scope="session")
+def web_template_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Migrating is slow; migrate once and copy the file for every test."""
+    path = tmp_path_factory.mktemp("web-template") / "web.sqlite3"
+    upgrade(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture()
+def web_engine(web_template_db: Path, tmp_path: Path) -> Iterator[Engine]:
+    path = tmp_path / "web.sqlite3"
+    path.write_bytes(web_template_db.read_bytes())
+    engine = make_engine(f"sqlite:///{path}")
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture()
+def web_app(web_engine: Engine) -> FastAPI:
+    settings = Settings(database_url=str(web_engine.url), demo=True)
+    return create_app(settings, engine=web_engine, clock=lambda: WEB_NOW)
+
+
+@pytest.fixture()
+def client(web_app: FastAPI) -> Iterator[TestClient]:
+    with TestClient(web_app, follow_redirects=False) as test_client:
+        yield test_client
+
+
+@pytest.fixture()
+def new_child(web_engine: Engine) -> NewChild:
+    """Make a school-age child on Ward 4B with fresh labs and vitals, unless told otherwise;
+    ``weight_g`` adds a weight to the vitals (infants)."""
+
+    def make(weight_g: float | None = None, **overrides: object) -> str:
+        vitals = vitals_today() + ([measured("weight", weight_g, "g")] if weight_g else [])
+        data = {
+            "display_name": "Amara Synthetic",
+            "birth_date": date(2019, 3, 14),
+            "sex": "female",
+            "ward": "Ward 4B",
+            "setting": "hospital",
+            "conditions": [{"code": "cancer"}],
+            "labs": [measured("platelets", 180, "10^9/L"), measured("anc", 2.5, "10^9/L")],
+            "vitals": vitals,
+            **overrides,
+        }
+        with unit_of_work(web_engine) as db:
+            return create_child(db=db, data=ChildCreate.model_validate(data), now=WEB_NOW).id
+
+    return make
+
+
+@pytest.fixture()
+def new_screening(web_engine: Engine) -> NewScreening:
+    """Screen a stored child (consent and assent given unless told otherwise); returns the
+    screening id and its decision."""
+
+    def make(child_id: str, **answers: object) -> tuple[str, str]:
+        request = ScreeningCreate.model_validate(
+            {
+                "therapist": "Sam Therapist",
+                "guardian_consent": True,
+                "child_assent": True,
+                **answers,
+            }
+        )
+        with unit_of_work(web_engine) as db:
+            screening = screen_child(db=db, child_id=child_id, request=request, now=WEB_NOW)
+            return screening.id, screening.decision
+
+    return make
+
+
+@pytest.fixture()
+def row_counts(web_engine: Engine) -> RowCounts:
+    """How many rows every table holds: a refused form must leave all of them unchanged."""
+
+    def count() -> dict[str, int]:
+        with web_engine.connect() as conn:
+            return {
+                table.name: int(conn.execute(select(func.count()).select_from(table)).scalar_one())
+                for table in Base.metadata.sorted_tables
+            }
+
+    return count
+
+
+@pytest.fixture()
+def child_id(new_child: NewChild) -> str:
+    return new_child()
+
+
+@pytest.fixture()
+def screening(new_screening: NewScreening, child_id: str) -> tuple[str, str]:
+    return new_screening(child_id)

@@ -1,0 +1,190 @@
+"""Documenting a session: the form offers only what the screening allows, and a refused post
+stores nothing."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from fastapi.testclient import TestClient
+
+NewScreening = Callable[..., tuple[str, str]]
+RowCounts = Callable[[], dict[str, int]]
+
+
+def session_form(**overrides: str | list[str]) -> dict[str, str | list[str]]:
+    """A complete session on FPS-R (the first scale offered to a verbal 7-year-old)."""
+    form: dict[str, str | list[str]] = {
+        "goals": "relaxation",
+        "therapist": "Sam Therapist",
+        "started_at": "2026-11-25T09:00",
+        "minutes": "15",
+        "pressure": "2",
+        "regions": ["hand_left", "hand_right", "back"],
+        "technique": "Effleurage",
+        "guardian_consent_by": "Mother, in person",
+        "child_assent": "yes",
+        "status": "completed",
+        "end_reason": "",
+        "instrument": "fps_r",
+        "pre.fps_r.score": "6",
+        "post.fps_r.score": "2",
+        "response": "Settled, asked for more on the back.",
+        "note": "",
+    }
+    form.update(overrides)
+    return form
+
+
+def test_the_session_form_renders_the_scale_items_and_the_limits(
+    client: TestClient, screening: tuple[str, str]
+) -> None:
+    screening_id, _ = screening
+
+    page = client.get(f"/screenings/{screening_id}/session")
+
+    assert page.status_code == 200
+    text = page.text
+    assert '<option value="fps_r" selected>' in text
+    assert 'name="pre.fps_r.score"' in text and 'name="post.fps_r.score"' in text
+    assert 'name="pre.flacc.consolability"' in text  # every FLACC item, from its definition
+    assert re.search(r'name="pressure" value="4" disabled', text)  # above the limit of 3
+    assert re.search(r'name="regions" value="whole_body" disabled', text)
+    assert 'value="genital"' not in text
+    assert "UTC" in text
+    assert 'value="2026-11-25T09:00"' in text  # started at: defaults to now
+    assert 'name="regions" value="hand_left" checked' in text  # the plan's regions
+
+
+def test_a_session_is_stored_and_appears_in_the_history_with_pre_and_post(
+    client: TestClient, child_id: str, screening: tuple[str, str], row_counts: RowCounts
+) -> None:
+    screening_id, _ = screening
+
+    response = client.post(f"/screenings/{screening_id}/session", data=session_form())
+
+    assert response.status_code == 303
+    assert response.headers["location"] == f"/children/{child_id}#sessions"
+    assert row_counts()["massage_sessions"] == 1
+    profile = client.get(f"/children/{child_id}").text
+    assert 'Sessions <span class="count">(1)</span>' in profile
+    assert "Faces Pain Scale - Revised (FPS-R)" in profile
+    assert re.search(r"6\s*→\s*2", profile)
+    assert f'src="/api/v1/children/{child_id}/trend.svg"' in profile
+    chart = client.get(f"/api/v1/children/{child_id}/trend.svg")
+    assert chart.status_code == 200
+    assert chart.headers["content-type"].startswith("image/svg+xml")
+
+
+def test_pressure_above_the_screening_limit_is_refused_beside_pressure(
+    client: TestClient, screening: tuple[str, str], row_counts: RowCounts
+) -> None:
+    screening_id, _ = screening
+    before = row_counts()
+
+    response = client.post(f"/screenings/{screening_id}/session", data=session_form(pressure="4"))
+
+    assert response.status_code == 422
+    assert re.search(r'id="pressure-error">Allowed: 0 to 3 \(given: 4\)', response.text)
+    assert 'value="Mother, in person"' in response.text
+    assert row_counts() == before
+
+
+def test_a_missing_after_score_is_shown_beside_that_item(
+    client: TestClient, screening: tuple[str, str], row_counts: RowCounts
+) -> None:
+    screening_id, _ = screening
+    before = row_counts()
+
+    response = client.post(
+        f"/screenings/{screening_id}/session", data=session_form(**{"post.fps_r.score": ""})
+    )
+
+    assert response.status_code == 422
+    assert 'id="post.fps_r.score-error">Required.' in response.text
+    assert "pre.fps_r.score-error" not in response.text
+    assert row_counts() == before
+
+
+def test_several_mistakes_are_reported_together(
+    client: TestClient, screening: tuple[str, str], row_counts: RowCounts
+) -> None:
+    screening_id, _ = screening
+    before = row_counts()
+
+    response = client.post(
+        f"/screenings/{screening_id}/session",
+        data=session_form(minutes="0", regions=[], guardian_consent_by=""),
+    )
+
+    assert response.status_code == 422
+    for field in ("minutes", "regions", "guardian_consent_by"):
+        assert f'id="{field}-error"' in response.text, field
+    assert row_counts() == before
+
+
+def test_a_refusal_by_the_child_must_end_the_session_early(
+    client: TestClient, screening: tuple[str, str], row_counts: RowCounts
+) -> None:
+    screening_id, _ = screening
+    before = row_counts()
+
+    response = client.post(
+        f"/screenings/{screening_id}/session", data=session_form(child_assent="no")
+    )
+
+    assert response.status_code == 422
+    assert 'id="status-error"' in response.text
+    assert "a refusal ends the session" in response.text
+    assert row_counts() == before
+
+
+def test_no_session_form_on_a_hold(
+    client: TestClient, child_id: str, new_screening: NewScreening, row_counts: RowCounts
+) -> None:
+    screening_id, _ = new_screening(child_id, guardian_consent=False)
+    before = row_counts()
+
+    page = client.get(f"/screenings/{screening_id}/session")
+    post = client.post(f"/screenings/{screening_id}/session", data=session_form())
+
+    assert page.status_code == 409
+    assert "hold" in page.text
+    assert post.status_code == 409
+    assert row_counts() == before
+
+
+def test_no_page_puts_a_name_in_a_link_a_form_action_or_a_redirect(
+    client: TestClient, child_id: str, screening: tuple[str, str]
+) -> None:
+    screening_id, _ = screening
+    redirect = client.post(f"/screenings/{screening_id}/session", data=session_form())
+    pages = [
+        "/",
+        f"/children/{child_id}",
+        f"/children/{child_id}/screen",
+        f"/screenings/{screening_id}",
+        f"/screenings/{screening_id}/session",
+        f"/children/{child_id}/observations/new",
+    ]
+
+    urls = [redirect.headers["location"]]
+    for page in pages:
+        html = client.get(page).text
+        assert "Amara" in html  # the name is on the page …
+        urls += re.findall(r'(?:href|src|action)="([^"]*)"', html)
+
+    assert urls
+    assert not [u for u in urls if "Amara" in u or "Synthetic" in u]  # … never in a URL
+
+
+def test_a_session_form_link_with_an_unknown_goal_is_a_readable_page(
+    client: TestClient, screening: tuple[str, str]
+) -> None:
+    screening_id, _ = screening
+
+    page = client.get(f"/screenings/{screening_id}/session", params={"goals": "levitation"})
+
+    assert page.status_code == 422
+    assert "text/html" in page.headers["content-type"]
+    assert "levitation" in page.text
