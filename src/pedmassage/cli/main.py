@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from pedmassage.cli import children, db, demo, screening, serve, sessions
+from pedmassage.cli import children, db, demo, measures, screening, serve, sessions
 
 app = typer.Typer(
     name="pedmassage",
@@ -17,6 +17,7 @@ app = typer.Typer(
 app.add_typer(db.app, name="db")
 app.add_typer(children.app, name="child")
 app.add_typer(sessions.app, name="session")
+app.add_typer(measures.app, name="measures")
 app.command("serve")(serve.serve)
 app.command("demo")(demo.demo)
 app.command("screen")(screening.screen)
