@@ -57,8 +57,9 @@ class DeviceIn(_In):
 
 
 class ProcedureIn(_In):
-    kind: str = Field(description="surgery, lumbar_puncture, bone_marrow_aspiration, "
-                      "immunization, sedation, …")
+    kind: str = Field(
+        description="surgery, lumbar_puncture, bone_marrow_aspiration, immunization, sedation, …"
+    )
     site: str | None = None
     date: date
 
@@ -71,8 +72,10 @@ class SkinFinding(_In):
 class MedicationIn(_In):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
-    class_: str = Field(alias="class", description="Medication class, e.g. anticoagulant, "
-                        "chemotherapy, sedative, antiplatelet.")
+    class_: str = Field(
+        alias="class",
+        description="Medication class, e.g. anticoagulant, chemotherapy, sedative, antiplatelet.",
+    )
 
 
 class ScreeningInput(_In):

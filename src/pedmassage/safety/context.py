@@ -1,0 +1,166 @@
+"""The CEL context: the facts a rule condition can see, derived from one screening input.
+
+Rules are written against these names only (a rule naming anything else fails at load):
+
+============================  ===================================================================
+``setting``                   string: hospital, picu, nicu, home, clinic
+``age_days``                  int: chronological age on the day of ``assessed_at``
+``age_years``                 double: chronological age in years (days / 365.25)
+``corrected_age_days``        int: age corrected for preterm birth where the correction applies
+``postmenstrual_weeks``       double: gestational age at birth + chronological age, in weeks
+``stage``                     string: preterm, neonate, infant, toddler, preschool, school_age,
+                              adolescent
+``verbal``                    bool: the child speaks (from ``child.verbal``)
+``cognitive_impairment``      bool
+``weight_g``                  double or null: ``child.weight_g``, else a fresh ``weight`` vital
+``lab``                       map code -> double: the latest result of each lab that is fresh
+                              within its policy window; stale or absent codes are not keys, so
+                              ``has(lab.platelets)`` is false for them
+``lab_stale``                 list of codes whose latest result is older than the window
+``vital`` / ``vital_stale``   the same for vital signs (temperature window is short)
+``conditions``                list of {code, site}; ``site`` may be null
+``condition_codes``           list of condition codes
+``devices``                   list of {kind, site}
+``device_kinds``              list of device kinds
+``procedures``                list of {kind, site, days_since}; ``days_since`` is whole calendar
+                              days from the procedure date to the assessment date
+``skin``                      list of {finding, site}
+``skin_findings``             list of finding codes
+``medication_classes``        list of medication classes
+``respiratory_support``       string: none, oxygen, high_flow, cpap, ventilator
+``isolation``                 string: none, contact, droplet, airborne, protective
+``touch_aversion``            bool
+``trauma_history``            bool
+``guardian_consent``          bool or null (null = not recorded)
+``child_assent``              bool or null (null = not asked / not able)
+``policy.<name>``             a threshold from the program policy (double), bound when the rules
+                              are compiled, so it costs nothing per child
+============================  ===================================================================
+
+Lists of codes are sorted and de-duplicated so that the order data was entered in never changes a
+result. Thresholds are bound at compile time rather than passed per child because converting a map
+into CEL values costs more than evaluating most rules.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+from pedmassage.development import GestationalAge, age_profile, stage_for
+from pedmassage.safety.contract import Measurement, ScreeningInput
+from pedmassage.safety.policy import Policy
+
+CONTEXT_KEYS: frozenset[str] = frozenset(
+    {
+        "setting", "age_days", "age_years", "corrected_age_days", "postmenstrual_weeks", "stage",
+        "verbal", "cognitive_impairment", "weight_g", "lab", "lab_stale", "vital", "vital_stale",
+        "conditions", "condition_codes", "devices", "device_kinds", "procedures", "skin",
+        "skin_findings", "medication_classes", "respiratory_support", "isolation",
+        "touch_aversion", "trauma_history", "guardian_consent", "child_assent",
+    }
+)  # fmt: skip
+DAYS_PER_YEAR = 365.25
+
+
+@dataclass(frozen=True)
+class Readings:
+    """Latest value of each code, split by freshness, with the age of each latest result."""
+
+    fresh: dict[str, float]
+    stale: list[str]
+    age_hours: dict[str, float]
+
+
+@dataclass(frozen=True)
+class Facts:
+    """The CEL variables for one input, plus what requirement checks need beside them."""
+
+    variables: dict[str, Any]
+    labs: Readings
+    vitals: Readings
+
+
+def build_facts(inp: ScreeningInput, policy: Policy) -> Facts:
+    """Derive every context value once per input (the input is already validated)."""
+    labs = readings(inp.labs, "lab", policy, inp.assessed_at)
+    vitals = readings(inp.vitals, "vital", policy, inp.assessed_at)
+    variables = {
+        **_child(inp),
+        **_measures(inp, labs, vitals),
+        **_findings(inp),
+        "setting": inp.setting,
+        "respiratory_support": inp.respiratory_support,
+        "isolation": inp.isolation,
+        "touch_aversion": inp.touch_aversion,
+        "trauma_history": inp.trauma_history,
+        "guardian_consent": inp.guardian_consent,
+        "child_assent": inp.child_assent,
+    }
+    return Facts(variables=variables, labs=labs, vitals=vitals)
+
+
+def readings(
+    measurements: Sequence[Measurement],
+    kind: Literal["lab", "vital"],
+    policy: Policy,
+    now: datetime,
+) -> Readings:
+    """Keep the latest result per code; results older than the policy window count as missing."""
+    latest: dict[str, Measurement] = {}
+    for m in measurements:
+        if m.code not in latest or m.taken_at > latest[m.code].taken_at:
+            latest[m.code] = m
+    fresh: dict[str, float] = {}
+    ages: dict[str, float] = {}
+    for code, m in latest.items():
+        ages[code] = max((now - m.taken_at).total_seconds() / 3600, 0.0)
+        if ages[code] <= policy.window_hours(kind, code):
+            fresh[code] = float(m.value)
+    stale = sorted(set(latest) - set(fresh))
+    return Readings(fresh=fresh, stale=stale, age_hours=ages)
+
+
+def _child(inp: ScreeningInput) -> dict[str, Any]:
+    child = inp.child
+    ga = GestationalAge.from_weeks(child.gestational_age_at_birth_weeks)
+    profile = age_profile(child.birth_date, ga, inp.assessed_at.date())
+    return {
+        "age_days": profile.chronological_days,
+        "age_years": profile.chronological_days / DAYS_PER_YEAR,
+        "corrected_age_days": profile.effective_days,
+        "postmenstrual_weeks": profile.postmenstrual_weeks,
+        "stage": stage_for(profile).id,
+        "verbal": child.verbal,
+        "cognitive_impairment": child.cognitive_impairment,
+    }
+
+
+def _measures(inp: ScreeningInput, labs: Readings, vitals: Readings) -> dict[str, Any]:
+    weight = inp.child.weight_g if inp.child.weight_g is not None else vitals.fresh.get("weight")
+    return {
+        "weight_g": weight,
+        "lab": labs.fresh,
+        "lab_stale": labs.stale,
+        "vital": vitals.fresh,
+        "vital_stale": vitals.stale,
+    }
+
+
+def _findings(inp: ScreeningInput) -> dict[str, Any]:
+    today = inp.assessed_at.date()
+    return {
+        "conditions": [{"code": c.code, "site": c.site} for c in inp.conditions],
+        "condition_codes": sorted({c.code for c in inp.conditions}),
+        "devices": [{"kind": d.kind, "site": d.site} for d in inp.devices],
+        "device_kinds": sorted({d.kind for d in inp.devices}),
+        "procedures": [
+            {"kind": p.kind, "site": p.site, "days_since": (today - p.date).days}
+            for p in inp.procedures
+        ],
+        "skin": [{"finding": s.finding, "site": s.site} for s in inp.skin],
+        "skin_findings": sorted({s.finding for s in inp.skin}),
+        "medication_classes": sorted({m.class_ for m in inp.medications}),
+    }

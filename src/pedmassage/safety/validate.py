@@ -1,0 +1,108 @@
+"""Checks on a screening input that Pydantic cannot make alone.
+
+The contract types say a site is a string; only the vocabulary knows which strings are body sites.
+A misspelt site, code or unit must be refused, naming the field, because a rule that never sees
+"leg_lft" would let the session proceed over a clot.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime, timedelta
+from typing import Literal
+
+from pedmassage.errors import ValidationError
+from pedmassage.safety.contract import Measurement, ScreeningInput
+from pedmassage.safety.spec import Catalogue
+from pedmassage.vocabulary import code_book, site_map
+
+TAKEN_AT_TOLERANCE = timedelta(minutes=5)
+"""Clock skew allowed between the device that took a measurement and the one screening."""
+
+
+def validate_input(inp: ScreeningInput, catalogue: Catalogue) -> None:
+    """Raise ``ValidationError`` for the first field outside the vocabularies or the timeline."""
+    _check_child(inp)
+    _check_sites(inp)
+    _check_codes(inp, catalogue)
+    _check_measurements(inp.labs, "lab", "labs", inp.assessed_at)
+    _check_measurements(inp.vitals, "vital", "vitals", inp.assessed_at)
+    _check_procedure_dates(inp)
+
+
+def _check_child(inp: ScreeningInput) -> None:
+    today = inp.assessed_at.date()
+    if inp.child.birth_date > today:
+        raise ValidationError(
+            "child.birth_date", inp.child.birth_date.isoformat(), f"on or before {today}"
+        )
+
+
+def _check_sites(inp: ScreeningInput) -> None:
+    sites = site_map()
+    for name, items in (
+        ("conditions", inp.conditions),
+        ("devices", inp.devices),
+        ("procedures", inp.procedures),
+        ("skin", inp.skin),
+    ):
+        for i, item in enumerate(items):
+            site = getattr(item, "site", None)
+            if site is not None:
+                sites.check(site, f"{name}[{i}].site")
+
+
+def _check_codes(inp: ScreeningInput, catalogue: Catalogue) -> None:
+    vocab = catalogue.vocabulary
+    conditions = {**code_book().conditions, **vocab.extra_conditions}
+    _check_in((c.code for c in inp.conditions), conditions, "conditions[{}].code")
+    _check_in((d.kind for d in inp.devices), code_book().devices, "devices[{}].kind")
+    _check_in((p.kind for p in inp.procedures), vocab.procedures, "procedures[{}].kind")
+    _check_in((s.finding for s in inp.skin), vocab.skin_findings, "skin[{}].finding")
+    _check_in(
+        (m.class_ for m in inp.medications), vocab.medication_classes, "medications[{}].class"
+    )
+
+
+def _check_in(values: Iterable[str], allowed: Mapping[str, str], field: str) -> None:
+    for i, value in enumerate(values):
+        if value not in allowed:
+            raise ValidationError(field.format(i), value, "one of: " + ", ".join(sorted(allowed)))
+
+
+def _check_measurements(
+    items: Sequence[Measurement], kind: Literal["lab", "vital"], name: str, assessed_at: datetime
+) -> None:
+    book = code_book()
+    for i, m in enumerate(items):
+        field = f"{name}[{i}]"
+        book.check_measure(kind, m.code, m.value, m.unit, field)
+        if m.taken_at > assessed_at + TAKEN_AT_TOLERANCE:
+            raise ValidationError(
+                f"{field}.taken_at",
+                m.taken_at.isoformat(),
+                f"at or before assessed_at ({assessed_at.isoformat()}), within 5 minutes",
+            )
+    _check_no_conflicts(items, name)
+
+
+def _check_no_conflicts(items: Sequence[Measurement], name: str) -> None:
+    """Two different values for one code at one instant leave "the latest" undefined."""
+    seen: dict[tuple[str, datetime], int] = {}
+    for i, m in enumerate(items):
+        j = seen.setdefault((m.code, m.taken_at), i)
+        if items[j].value != m.value:
+            raise ValidationError(
+                f"{name}[{i}].value",
+                m.value,
+                f"{items[j].value:g} as in {name}[{j}], the {m.code} result taken at the same time",
+            )
+
+
+def _check_procedure_dates(inp: ScreeningInput) -> None:
+    today = inp.assessed_at.date()
+    for i, p in enumerate(inp.procedures):
+        if p.date > today:
+            raise ValidationError(
+                f"procedures[{i}].date", p.date.isoformat(), f"on or before {today.isoformat()}"
+            )
