@@ -30,7 +30,7 @@ from pedmassage.web.scales import scale_name
 
 router = APIRouter(include_in_schema=False)
 
-NO_WARD = "No ward"
+NO_WARD = "Home and clinic (no ward)"
 
 CHILD_TEXT_FIELDS = (
     "display_name",
