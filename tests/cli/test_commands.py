@@ -143,3 +143,28 @@ def test_demo_seeds_once_and_if_empty_is_safe_to_repeat(cli: Invoke) -> None:
     assert again.exit_code == 0
     assert "nothing seeded" in again.output
     assert cli("demo").exit_code == 2
+
+
+def test_a_ward_census_screens_every_child_on_the_ward_without_storing(
+    cli: Invoke, tmp_path: Path
+) -> None:
+    cli("db", "upgrade")
+    now = datetime.now(UTC)
+    fever = [
+        {
+            "code": "temperature",
+            "value": 38.6,
+            "unit": "Cel",
+            "taken_at": (now - timedelta(hours=1)).isoformat(),
+        }
+    ]
+    cli("child", "add", "--file", str(child_json(tmp_path, display_name="Well")))
+    cli("child", "add", "--file", str(child_json(tmp_path, display_name="Febrile", vitals=fever)))
+    cli("child", "add", "--file", str(child_json(tmp_path, display_name="Elsewhere", ward="NICU")))
+    result = cli("screen", "--ward", "Ward 4", "--json")
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.output)
+    assert len(rows) == 2
+    assert sorted(r["decision"] for r in rows) == ["hold", "proceed"]
+    table = cli("screen", "--ward", "Ward 4")
+    assert "Febrile" in table.output and "Elsewhere" not in table.output

@@ -46,3 +46,21 @@ def _commands(group: click.Command, prefix: tuple[str, ...]) -> list[str]:
     for name, sub in group.commands.items():
         found += _commands(sub, (*prefix, name))
     return found
+
+
+def test_the_clinical_sources_document_is_generated_from_the_data() -> None:
+    from pedmassage.sources import clinical_sources_markdown
+
+    text = (ROOT / "docs" / "clinical-sources.md").read_text()
+    assert text == clinical_sources_markdown(), (
+        "docs/clinical-sources.md is out of date: run "
+        "`.venv/bin/pedmassage sources > docs/clinical-sources.md`"
+    )
+
+
+def test_every_rule_protocol_and_instrument_has_a_source() -> None:
+    from pedmassage.sources import clinical_sources_markdown
+
+    for line in clinical_sources_markdown().splitlines():
+        if line.startswith("| `"):
+            assert line.rstrip(" |").rsplit("|", 1)[-1].strip(), line

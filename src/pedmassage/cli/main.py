@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import typer
 
-from pedmassage.cli import children, db, demo, measures, screening, serve, sessions
+from pedmassage.cli import (
+    children,
+    db,
+    demo,
+    measures,
+    screening,
+    serve,
+    sessions,
+    sources,
+)
 
 app = typer.Typer(
     name="pedmassage",
@@ -23,6 +32,7 @@ app.command("demo")(demo.demo)
 app.command("screen")(screening.screen)
 app.command("plan")(sessions.plan)
 app.command("history")(sessions.history)
+app.command("sources")(sources.sources)
 
 
 def main() -> None:

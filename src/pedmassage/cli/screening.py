@@ -16,6 +16,7 @@ def screen(
     ),
     schema: bool = typer.Option(False, "--schema", help="Print the input's JSON Schema."),
     child_id: str = typer.Option(None, "--child", help="Screen this stored child now."),
+    ward: str = typer.Option(None, "--ward", help="Census: screen every child on this ward."),
     therapist: str = typer.Option(None, help="Who screens (with --child)."),
     consent: bool = typer.Option(
         None, "--consent/--no-consent", help="Guardian permission (with --child)."
@@ -34,8 +35,10 @@ def screen(
         _screen_file(input_file)
     elif child_id is not None:
         _screen_child(child_id, therapist, consent, assent, as_json)
+    elif ward is not None:
+        _census(ward, as_json)
     else:
-        raise typer.BadParameter("give --input FILE, --child ID or --schema")
+        raise typer.BadParameter("give --input FILE, --child ID, --ward WARD or --schema")
 
 
 def _screen_file(path: Path) -> None:
@@ -76,6 +79,53 @@ def _screen_child(
         print_json(public.model_dump(mode="json"))
         return
     show_result(public.id, public.result)
+
+
+def _census(ward: str, as_json: bool) -> None:
+    from rich.table import Table
+
+    from pedmassage.children.service import to_public
+    from pedmassage.config import get_settings
+    from pedmassage.safety import load_rulebook
+    from pedmassage.sessions import service
+
+    with database() as db:
+        rows = service.census(
+            db=db, ward=ward, now=now(), rulebook=load_rulebook(get_settings().policy_file)
+        )
+        children = [to_public(r.child, now().date()) for r in rows]
+    if as_json:
+        print_json(
+            [
+                {"child_id": c.id, **r.result.model_dump(mode="json")}
+                for c, r in zip(children, rows, strict=True)
+            ]
+        )
+        return
+    table = Table(
+        "id",
+        "name",
+        "age",
+        "decision",
+        "max pressure",
+        "avoid",
+        "verify",
+        title=f"{ward}: clinical screen for the round (consent and assent are asked "
+        "at the bedside; nothing stored)",
+    )
+    colours = {"proceed": "green", "modify": "yellow", "hold": "red"}
+    for child, row in zip(children, rows, strict=True):
+        mods, decision = row.result.modifications, row.result.decision
+        table.add_row(
+            child.id,
+            child.display_name,
+            child.age_label,
+            f"[{colours[decision]}]{decision}[/]",
+            "" if mods.max_pressure is None else str(mods.max_pressure),
+            ", ".join(mods.avoid_sites),
+            "; ".join(row.result.missing),
+        )
+    console().print(table)
 
 
 def show_result(screening_id: str, result: object) -> None:

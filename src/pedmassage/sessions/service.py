@@ -6,6 +6,7 @@ Each runs inside the caller's unit of work and only flushes, so a rejected sessi
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -13,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from pedmassage.children.models import Child
-from pedmassage.children.service import get_child
+from pedmassage.children.service import get_child, list_children
 from pedmassage.development import GestationalAge, age_profile, stage_for
 from pedmassage.errors import ConflictError, NotFoundError, ValidationError
 from pedmassage.safety.contract import (
@@ -110,6 +111,30 @@ def screen_child(
     db.add(screening)
     db.flush()
     return screening
+
+
+@dataclass(frozen=True)
+class CensusRow:
+    child: Child
+    result: ScreeningResult
+
+
+def census(
+    *, db: Session, ward: str, now: datetime, rulebook: RuleBook | None = None
+) -> list[CensusRow]:
+    """Screen every child on a ward for the round, without storing anything.
+
+    The census answers "who can have massage today, and how" before the therapist reaches the
+    bedside. It assumes the guardian's permission and the child's yes, which are asked at the
+    bedside; the stored screening made there, with the real answers, is what a session rests on.
+    """
+    from pedmassage.safety import evaluate
+
+    request = ScreeningCreate(therapist="census", guardian_consent=True, child_assent=True)
+    rows = []
+    for child in list_children(db=db, ward=ward):
+        rows.append(CensusRow(child, evaluate(screening_input(child, request, now), rulebook)))
+    return rows
 
 
 def get_screening(*, db: Session, screening_id: str) -> Screening:

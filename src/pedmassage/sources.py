@@ -1,0 +1,108 @@
+"""Every piece of clinical knowledge the software acts on, with its source, as one document.
+
+``docs/clinical-sources.md`` is generated from the data files by :func:`clinical_sources_markdown`
+(``pedmassage sources > docs/clinical-sources.md``), and a test fails when the two differ, so the
+document a clinician reviews is always what the code runs.
+"""
+
+from __future__ import annotations
+
+
+def clinical_sources_markdown() -> str:
+    parts = [
+        "# Clinical sources\n",
+        "Generated from the data files by `pedmassage sources`; do not edit by hand. "
+        "UNVERIFIED marks a fact no primary source confirmed: it is program policy with a "
+        "conservative default until a clinician signs it off.\n",
+        _rules(),
+        _thresholds(),
+        _protocols(),
+        _instruments(),
+        _development(),
+    ]
+    return "\n".join(parts)
+
+
+def _cell(text: object) -> str:
+    return " ".join(str(text).split()).replace("|", "\\|")
+
+
+def _table(header: list[str], rows: list[list[object]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(_cell(c) for c in row) + " |" for row in rows]
+    return "\n".join(lines) + "\n"
+
+
+def _rules() -> str:
+    from pedmassage.safety import default_rulebook
+
+    book = default_rulebook()
+    rows: list[list[object]] = [
+        [
+            f"`{r.spec.id}`",
+            r.spec.version,
+            r.spec.title,
+            r.spec.decision or "requires data",
+            r.spec.evidence,
+            r.spec.source,
+        ]
+        for r in sorted(book.rules, key=lambda r: r.spec.id)
+    ]
+    return f"## Precaution rules ({len(rows)}; catalogue {book.rules_version})\n\n" + _table(
+        ["rule", "version", "title", "decision", "evidence", "source"], rows
+    )
+
+
+def _thresholds() -> str:
+    from pedmassage.safety import default_rulebook
+
+    policy = default_rulebook().policy
+    rows: list[list[object]] = [
+        [f"`{name}`", t.value, t.unit, t.status, t.source]
+        for name, t in sorted(policy.thresholds.items())
+    ]
+    return f"## Program policy thresholds (default policy {policy.version})\n\n" + _table(
+        ["threshold", "value", "unit", "status", "source"], rows
+    )
+
+
+def _protocols() -> str:
+    from pedmassage.planning import protocols
+
+    rows: list[list[object]] = [
+        [f"`{p.id}`", p.version, p.title, "; ".join(p.source), "; ".join(p.unverified) or "none"]
+        for p in sorted(protocols().values(), key=lambda p: p.id)
+    ]
+    return "## Session protocols\n\n" + _table(
+        ["protocol", "version", "title", "sources", "UNVERIFIED details"], rows
+    )
+
+
+def _instruments() -> str:
+    from pedmassage.measures import instruments
+
+    rows: list[list[object]] = [
+        [
+            f"`{i.id}`",
+            i.version,
+            i.name,
+            f"{i.range[0]:g}-{i.range[1]:g}",
+            i.loinc or "none",
+            i.source,
+        ]
+        for i in sorted(instruments().values(), key=lambda i: i.id)
+    ]
+    return "## Instruments\n\n" + _table(
+        ["instrument", "version", "name", "range", "LOINC", "source"], rows
+    )
+
+
+def _development() -> str:
+    from pedmassage.development.stage import policy
+
+    stage_policy = policy()
+    return (
+        "## Ages and stages\n\n"
+        f"- Corrected age: {_cell(stage_policy.corrected_age.source)}\n"
+        f"- Developmental stages: {_cell(stage_policy.source)}\n"
+    )
