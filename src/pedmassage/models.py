@@ -11,9 +11,17 @@ from pedmassage.children.models import (
     SkinFindingRecord,
 )
 from pedmassage.db import Base
-from pedmassage.sessions.models import Screening, SessionMeasure, SessionRecord
+from pedmassage.sessions.models import (
+    Addendum,
+    AdverseEvent,
+    Screening,
+    SessionMeasure,
+    SessionRecord,
+)
 
 __all__ = [
+    "Addendum",
+    "AdverseEvent",
     "Base",
     "Child",
     "ChildCondition",

@@ -168,3 +168,56 @@ def test_a_ward_census_screens_every_child_on_the_ward_without_storing(
     assert sorted(r["decision"] for r in rows) == ["hold", "proceed"]
     table = cli("screen", "--ward", "Ward 4")
     assert "Febrile" in table.output and "Elsewhere" not in table.output
+
+
+def test_the_session_lifecycle_from_the_command_line(cli: Invoke, tmp_path: Path) -> None:
+    cli("db", "upgrade")
+    child_id = cli("child", "add", "--file", str(child_json(tmp_path))).output.strip()
+    screening = json.loads(
+        cli(
+            "screen",
+            "--child",
+            child_id,
+            "--therapist",
+            "P. Sharma",
+            "--consent",
+            "--assent",
+            "--json",
+        ).output
+    )
+    session_id = cli(
+        "session", "draft", child_id, "--screening", screening["id"], "--therapist", "P. Sharma"
+    ).output.strip()
+    at = datetime.now(UTC).isoformat()
+    start = {
+        "started_at": at,
+        "guardian_consent_by": "mother",
+        "child_assent": True,
+        "pre": {"instrument": "nrs_11", "items": {"score": 4}},
+    }
+    assert (
+        cli("session", "start", session_id, "-f", "-", stdin=json.dumps(start)).output.strip()
+        == "in_progress"
+    )
+    finish = {
+        "ended_at": datetime.now(UTC).isoformat(),
+        "minutes": 1,
+        "pressure": 1,
+        "regions": ["hand_right"],
+        "post": {"instrument": "nrs_11", "items": {"score": 2}},
+    }
+    assert (
+        cli("session", "complete", session_id, "-f", "-", stdin=json.dumps(finish)).output.strip()
+        == "completed"
+    )
+    assert cli("session", "sign", session_id, "--signer", "P. Sharma").exit_code == 0
+    refused = cli("session", "complete", session_id, "-f", "-", stdin=json.dumps(finish))
+    assert refused.exit_code == 2 and "signed" in refused.output
+    assert (
+        cli(
+            "session", "amend", session_id, "--author", "P. Sharma", "--text", "hand only"
+        ).exit_code
+        == 0
+    )
+    shown = json.loads(cli("session", "show", session_id).output)
+    assert shown["status"] == "signed" and shown["addenda"][0]["text"] == "hand only"

@@ -2,7 +2,7 @@
 
 A session rests on a screening: it cannot start on a hold, cannot exceed the screening's pressure,
 sites or minutes, and must be scored on a scale that fits the child. A refused session stores
-nothing.
+nothing: each refused call runs in a savepoint, as every edge runs a use case in one transaction.
 """
 
 from __future__ import annotations
@@ -105,7 +105,7 @@ def test_without_guardian_consent_the_screening_holds_and_no_session_can_start(
     child_id = make_child(db, now)
     screening_id = screen(db, child_id, now, guardian_consent=None)
     assert service.get_screening(db=db, screening_id=screening_id).decision == "hold"
-    with pytest.raises(ConflictError):
+    with pytest.raises(ConflictError), db.begin_nested():
         service.record_session(
             db=db, child_id=child_id, data=session(screening_id, now), now=now + timedelta(hours=1)
         )
@@ -117,7 +117,7 @@ def test_massage_over_a_line_site_is_refused_and_nothing_is_stored(
 ) -> None:
     child_id = make_child(db, now)
     screening_id = screen(db, child_id, now)
-    with pytest.raises(ValidationError) as err:
+    with pytest.raises(ValidationError) as err, db.begin_nested():
         service.record_session(
             db=db,
             child_id=child_id,
@@ -147,7 +147,7 @@ def test_pressure_above_the_screening_maximum_is_refused(db: Session, now: datet
     stored = service.get_screening(db=db, screening_id=screening_id)
     max_pressure = stored.result["modifications"]["max_pressure"]
     assert max_pressure is not None and max_pressure < 3
-    with pytest.raises(ValidationError) as err:
+    with pytest.raises(ValidationError) as err, db.begin_nested():
         service.record_session(
             db=db,
             child_id=child_id,
@@ -160,7 +160,7 @@ def test_pressure_above_the_screening_maximum_is_refused(db: Session, now: datet
 def test_a_scale_outside_the_childs_age_band_is_refused(db: Session, now: datetime) -> None:
     child_id = make_child(db, now, birth_date="2025-06-01")  # 17 months: observer scales only
     screening_id = screen(db, child_id, now, child_assent=None)
-    with pytest.raises(ValidationError) as err:
+    with pytest.raises(ValidationError) as err, db.begin_nested():
         service.record_session(
             db=db,
             child_id=child_id,
@@ -175,7 +175,7 @@ def test_an_item_out_of_range_is_refused_naming_the_item(db: Session, now: datet
     child_id = make_child(db, now)
     screening_id = screen(db, child_id, now)
     bad = session(screening_id, now, pre={"instrument": "nrs_11", "items": {"score": 11}})
-    with pytest.raises(ValidationError) as err:
+    with pytest.raises(ValidationError) as err, db.begin_nested():
         service.record_session(db=db, child_id=child_id, data=bad, now=now + timedelta(hours=1))
     assert "score" in err.value.field
     assert stored_sessions(db) == 0
@@ -185,7 +185,7 @@ def test_a_screening_older_than_its_window_must_be_repeated(db: Session, now: da
     child_id = make_child(db, now)
     screening_id = screen(db, child_id, now)
     late = session(screening_id, now, started_at=(now + timedelta(hours=13)).isoformat())
-    with pytest.raises(ValidationError) as err:
+    with pytest.raises(ValidationError) as err, db.begin_nested():
         service.record_session(db=db, child_id=child_id, data=late, now=now + timedelta(hours=14))
     assert err.value.field == "started_at"
     assert "screen again" in err.value.allowed
@@ -196,7 +196,7 @@ def test_a_childs_no_ends_the_session_and_it_is_recorded_as_ended_early(
 ) -> None:
     child_id = make_child(db, now)
     screening_id = screen(db, child_id, now)
-    with pytest.raises(ValidationError) as err:
+    with pytest.raises(ValidationError) as err, db.begin_nested():
         service.record_session(
             db=db,
             child_id=child_id,

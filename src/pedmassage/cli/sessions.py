@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import typer
@@ -109,3 +110,126 @@ def history(
     for t in trends:
         change = f"{t.mean_change:+.2f}" if t.mean_change is not None else "n/a"
         out.print(f"{t.instrument_id}: {len(t.points)} sessions, mean change {change}")
+
+
+@app.command("draft")
+@handles_errors
+def draft(
+    child_id: str = typer.Argument(..., help="Child id."),
+    screening: str = typer.Option(..., help="Screening id the session rests on."),
+    therapist: str = typer.Option(..., help="Who gives the session."),
+    goal: list[str] = typer.Option(["relaxation"], help="Session goals (repeat)."),
+) -> None:
+    """Plan a session on a screening (refused on a hold); prints the session id."""
+    from pedmassage.sessions import service
+    from pedmassage.sessions.schemas import DraftCreate
+
+    data = DraftCreate(screening_id=screening, therapist=therapist, goals=goal)
+    with database() as db:
+        typer.echo(service.create_draft(db=db, child_id=child_id, data=data, now=now()).id)
+
+
+STEP_FILE = typer.Option(..., "--file", "-f", help="The step's JSON; - = stdin.")
+
+
+@app.command("start")
+@handles_errors
+def start(session_id: str = typer.Argument(...), file: Path = STEP_FILE) -> None:
+    """Consent, the child's assent asked again, and the 'before' measure (SessionStart JSON)."""
+    from pedmassage.sessions import service
+    from pedmassage.sessions.schemas import SessionStart
+
+    _step(service.start_session, session_id, SessionStart.model_validate(read_json(file)))
+
+
+@app.command("complete")
+@handles_errors
+def complete(session_id: str = typer.Argument(...), file: Path = STEP_FILE) -> None:
+    """What was delivered and the 'after' measure (SessionFinish JSON)."""
+    from pedmassage.sessions import service
+    from pedmassage.sessions.schemas import SessionFinish
+
+    _step(service.complete_session, session_id, SessionFinish.model_validate(read_json(file)))
+
+
+@app.command("end-early")
+@handles_errors
+def end_early(session_id: str = typer.Argument(...), file: Path = STEP_FILE) -> None:
+    """End a session early with the reason and what was delivered so far (SessionEnd JSON)."""
+    from pedmassage.sessions import service
+    from pedmassage.sessions.schemas import SessionEnd
+
+    _step(service.end_session_early, session_id, SessionEnd.model_validate(read_json(file)))
+
+
+@app.command("sign")
+@handles_errors
+def sign(
+    session_id: str = typer.Argument(...), signer: str = typer.Option(..., help="Who signs.")
+) -> None:
+    """Sign a finished session: it never changes afterwards."""
+    from pedmassage.sessions import service
+
+    with database() as db:
+        record = service.sign_session(db=db, session_id=session_id, signer=signer, now=now())
+        typer.echo(f"signed by {record.signed_by}")
+
+
+@app.command("amend")
+@handles_errors
+def amend(
+    session_id: str = typer.Argument(...),
+    author: str = typer.Option(..., help="Who writes the addendum."),
+    text: str = typer.Option(..., help="The correction or addition."),
+) -> None:
+    """Add an addendum to a signed session (the record itself stays as signed)."""
+    from pedmassage.sessions import service
+    from pedmassage.sessions.schemas import AddendumCreate
+
+    with database() as db:
+        service.add_addendum(
+            db=db, session_id=session_id, now=now(), data=AddendumCreate(author=author, text=text)
+        )
+    typer.echo("addendum added")
+
+
+@app.command("adverse-event")
+@handles_errors
+def adverse_event(
+    session_id: str = typer.Argument(...),
+    file: Path = STEP_FILE,
+    recorded_by: str = typer.Option(..., help="Who records it."),
+) -> None:
+    """Record an adverse event (AdverseEventCreate JSON: occurred_at, description, severity,
+    action_taken)."""
+    from pedmassage.sessions import service
+    from pedmassage.sessions.schemas import AdverseEventCreate
+
+    data = AdverseEventCreate.model_validate(read_json(file))
+    with database() as db:
+        service.add_adverse_event(
+            db=db, session_id=session_id, data=data, recorded_by=recorded_by, now=now()
+        )
+    typer.echo("adverse event recorded")
+
+
+@app.command("show")
+@handles_errors
+def show(session_id: str = typer.Argument(...)) -> None:
+    """One session as JSON, with its measures, adverse events and addenda."""
+    from pedmassage.sessions import service
+
+    with database() as db:
+        print_json(
+            service.session_public(service.get_session(db=db, session_id=session_id)).model_dump(
+                mode="json"
+            )
+        )
+
+
+def _step(use_case: Callable[..., object], session_id: str, data: object) -> None:
+    with database() as db:
+        use_case(db=db, session_id=session_id, data=data, now=now())
+        from pedmassage.sessions import service
+
+        typer.echo(service.get_session(db=db, session_id=session_id).status)

@@ -1,7 +1,9 @@
 """Stored screenings and session records.
 
 A screening stores its whole input and result with the rules and policy versions, so a past decision
-can be reproduced and explained. A session stores the plan it followed and what was delivered.
+can be reproduced and explained. A session moves through a lifecycle (``lifecycle.py``): it is
+planned as a draft, started with consent and the child's assent, completed or ended early, then
+signed; a signed session never changes, and corrections are addenda with their author and time.
 """
 
 from __future__ import annotations
@@ -37,22 +39,45 @@ class SessionRecord(Base):
     screening_id: Mapped[str] = mapped_column(ForeignKey("screenings.id"), index=True)
     therapist: Mapped[str] = mapped_column(String(80))
     deliverer: Mapped[str] = mapped_column(String(12), default="therapist")
-    status: Mapped[str] = mapped_column(String(12))  # completed | ended_early
+    status: Mapped[str] = mapped_column(String(12))  # see lifecycle.STATES
+    ended_early: Mapped[bool] = mapped_column(Boolean, default=False)
     end_reason: Mapped[str] = mapped_column(Text, default="")
-    started_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
-    minutes: Mapped[int] = mapped_column(Integer)
-    pressure: Mapped[int] = mapped_column(Integer)
-    regions: Mapped[list[str]] = mapped_column(JSON)
-    technique: Mapped[str] = mapped_column(String(120), default="")
-    guardian_consent_by: Mapped[str] = mapped_column(String(120))
-    child_assent: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    goals: Mapped[list[str]] = mapped_column(JSON, default=list)
     plan: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # consent and assent, asked again at the start of every session
+    guardian_consent_by: Mapped[str] = mapped_column(String(120), default="")
+    consent_method: Mapped[str] = mapped_column(String(20), default="")
+    consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    child_assent: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    # what was delivered
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True, nullable=True)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    minutes: Mapped[int] = mapped_column(Integer, default=0)
+    pressure: Mapped[int] = mapped_column(Integer, default=0)
+    regions: Mapped[list[str]] = mapped_column(JSON, default=list)
+    technique: Mapped[str] = mapped_column(String(120), default="")
+    # monitoring and response
+    heart_rate_pre: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    heart_rate_post: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    spo2_pre: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    spo2_post: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    cues: Mapped[list[str]] = mapped_column(JSON, default=list)
     response: Mapped[str] = mapped_column(Text, default="")
     note: Mapped[str] = mapped_column(Text, default="")
+    signed_by: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    signed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     measures: Mapped[list[SessionMeasure]] = relationship(
-        back_populates="session", cascade="all, delete-orphan", order_by="SessionMeasure.timepoint"
+        back_populates="session",
+        cascade="all, delete-orphan",
+        order_by="(SessionMeasure.timepoint.desc(), SessionMeasure.taken_at)",
+    )
+    adverse_events: Mapped[list[AdverseEvent]] = relationship(
+        back_populates="session", cascade="all, delete-orphan", order_by="AdverseEvent.occurred_at"
+    )
+    addenda: Mapped[list[Addendum]] = relationship(
+        back_populates="session", cascade="all, delete-orphan", order_by="Addendum.written_at"
     )
     screening: Mapped[Screening] = relationship()
 
@@ -67,9 +92,40 @@ class SessionMeasure(Base):
         ForeignKey("massage_sessions.id", ondelete="CASCADE"), index=True
     )
     timepoint: Mapped[str] = mapped_column(String(8))  # pre | post
+    taken_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     instrument_id: Mapped[str] = mapped_column(String(40))
     instrument_version: Mapped[str] = mapped_column(String(20))
     items: Mapped[dict[str, Any]] = mapped_column(JSON)
     total: Mapped[float] = mapped_column(Float)
     band: Mapped[str | None] = mapped_column(String(30))
     session: Mapped[SessionRecord] = relationship(back_populates="measures")
+
+
+class AdverseEvent(Base):
+    __tablename__ = "adverse_events"
+
+    id: Mapped[str] = mapped_column(id_column_type(), primary_key=True, default=new_id)
+    session_id: Mapped[str] = mapped_column(
+        ForeignKey("massage_sessions.id", ondelete="CASCADE"), index=True
+    )
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    description: Mapped[str] = mapped_column(Text)
+    severity: Mapped[str] = mapped_column(String(10))  # mild | moderate | severe
+    action_taken: Mapped[str] = mapped_column(Text)
+    recorded_by: Mapped[str] = mapped_column(String(80))
+    session: Mapped[SessionRecord] = relationship(back_populates="adverse_events")
+
+
+class Addendum(Base):
+    """A correction or addition to a signed session: the record itself never changes."""
+
+    __tablename__ = "session_addenda"
+
+    id: Mapped[str] = mapped_column(id_column_type(), primary_key=True, default=new_id)
+    session_id: Mapped[str] = mapped_column(
+        ForeignKey("massage_sessions.id", ondelete="CASCADE"), index=True
+    )
+    author: Mapped[str] = mapped_column(String(80))
+    written_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    text: Mapped[str] = mapped_column(Text)
+    session: Mapped[SessionRecord] = relationship(back_populates="addenda")

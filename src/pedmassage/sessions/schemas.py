@@ -1,4 +1,4 @@
-"""Pydantic shapes for screenings and session records."""
+"""Pydantic shapes for screenings and session records (``XCreate`` in, ``XPublic`` out)."""
 
 from __future__ import annotations
 
@@ -9,11 +9,16 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from pedmassage.safety.contract import Isolation, RespiratorySupport, ScreeningResult, Setting
 
+ConsentMethod = Literal["in_person", "phone", "written", "standing_consent"]
+Severity = Literal["mild", "moderate", "severe"]
 
-class ScreeningCreate(BaseModel):
-    """What the therapist states at the bedside; everything else comes from the child's record."""
 
+class _In(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+
+class ScreeningCreate(_In):
+    """What the therapist states at the bedside; everything else comes from the child's record."""
 
     therapist: str = Field(min_length=1, max_length=80, description="Who screens.")
     assessed_at: AwareDatetime | None = Field(None, description="Defaults to now.")
@@ -36,15 +41,15 @@ class ScreeningPublic(BaseModel):
     result: ScreeningResult
 
 
-class MeasureIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class MeasureIn(_In):
     instrument: str = Field(description="Instrument id, e.g. flacc, wong_baker_faces, nrs_11.")
     items: dict[str, float] = Field(description='Item scores; single-item scales: {"score": N}.')
+    taken_at: AwareDatetime | None = Field(None, description="Defaults to the start or end time.")
 
 
 class MeasurePublic(BaseModel):
     timepoint: str
+    taken_at: datetime | None
     instrument_id: str
     instrument_version: str
     total: float
@@ -52,10 +57,100 @@ class MeasurePublic(BaseModel):
     items: dict[str, float]
 
 
-class SessionCreate(BaseModel):
-    """A massage session as documented at the bedside, resting on one screening."""
+HeartRate = Field(None, ge=20, le=300, description="Beats per minute, where monitored.")
+SpO2 = Field(None, ge=40, le=100, description="Oxygen saturation %, where monitored.")
 
-    model_config = ConfigDict(extra="forbid")
+
+class DraftCreate(_In):
+    """Plan a session on a screening (refused on a hold)."""
+
+    screening_id: str
+    therapist: str = Field(min_length=1, max_length=80)
+    goals: list[str] = Field(default=["relaxation"], description="pain, anxiety, sleep, …")
+    minutes: int | None = Field(None, ge=1, le=120)
+
+
+class SessionStart(_In):
+    """Consent and the child's assent, asked again at the start, and the 'before' measure."""
+
+    started_at: AwareDatetime
+    guardian_consent_by: str = Field(min_length=1, max_length=120, description="Who gave it.")
+    consent_method: ConsentMethod = "in_person"
+    child_assent: bool | None = Field(None, description="null = not developmentally able.")
+    pre: MeasureIn
+    heart_rate: int | None = HeartRate
+    spo2: int | None = SpO2
+
+
+class SessionFinish(_In):
+    """What was delivered, the 'after' measure and the child's response."""
+
+    ended_at: AwareDatetime
+    minutes: int = Field(ge=1, le=120)
+    pressure: int = Field(ge=0, le=5, description="Walton pressure 1-5; 0 = still hold.")
+    regions: list[str] = Field(min_length=1, description="Body sites massaged.")
+    technique: str = Field("", max_length=120)
+    post: MeasureIn
+    heart_rate: int | None = HeartRate
+    spo2: int | None = SpO2
+    cues: list[str] = Field(default=[], description="Engagement/disengagement cue codes.")
+    response: str = Field("", max_length=2000)
+    note: str = Field("", max_length=4000)
+
+
+class SessionEnd(_In):
+    """A session ended early: the reason is required, delivery so far may be partial or none."""
+
+    ended_at: AwareDatetime
+    reason: str = Field(min_length=1, max_length=500)
+    minutes: int = Field(0, ge=0, le=120)
+    pressure: int = Field(0, ge=0, le=5)
+    regions: list[str] = []
+    technique: str = Field("", max_length=120)
+    post: MeasureIn | None = None
+    heart_rate: int | None = HeartRate
+    spo2: int | None = SpO2
+    cues: list[str] = []
+    response: str = Field("", max_length=2000)
+    note: str = Field("", max_length=4000)
+
+
+class AdverseEventCreate(_In):
+    occurred_at: AwareDatetime
+    description: str = Field(min_length=1, max_length=2000)
+    severity: Severity
+    action_taken: str = Field(min_length=1, max_length=2000)
+
+
+class AdverseEventPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    occurred_at: datetime
+    description: str
+    severity: str
+    action_taken: str
+    recorded_by: str
+
+
+class AddendumCreate(_In):
+    author: str = Field(min_length=1, max_length=80)
+    text: str = Field(min_length=1, max_length=4000)
+
+
+class AddendumPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    author: str
+    written_at: datetime
+    text: str
+
+
+class SignCreate(_In):
+    signer: str = Field(min_length=1, max_length=80)
+
+
+class SessionCreate(_In):
+    """A whole session documented at once after it happened (draft, start and end in one step)."""
 
     screening_id: str
     therapist: str = Field(min_length=1, max_length=80)
@@ -67,11 +162,18 @@ class SessionCreate(BaseModel):
     guardian_consent_by: str = Field(
         min_length=1, max_length=120, description="Who gave permission, and how."
     )
+    consent_method: ConsentMethod = "in_person"
     child_assent: bool | None = None
     status: Literal["completed", "ended_early"] = "completed"
     end_reason: str = Field("", max_length=500)
     pre: MeasureIn
     post: MeasureIn
+    heart_rate_pre: int | None = HeartRate
+    heart_rate_post: int | None = HeartRate
+    spo2_pre: int | None = SpO2
+    spo2_post: int | None = SpO2
+    cues: list[str] = []
+    adverse_events: list[AdverseEventCreate] = []
     response: str = Field("", max_length=2000)
     note: str = Field("", max_length=4000)
 
@@ -82,14 +184,29 @@ class SessionPublic(BaseModel):
     screening_id: str
     therapist: str
     status: str
+    ended_early: bool
     end_reason: str
-    started_at: datetime
+    goals: list[str]
+    plan: dict[str, object]
+    guardian_consent_by: str
+    consent_method: str
+    consent_at: datetime | None
+    child_assent: bool | None
+    started_at: datetime | None
+    ended_at: datetime | None
     minutes: int
     pressure: int
     regions: list[str]
     technique: str
-    guardian_consent_by: str
-    child_assent: bool | None
+    heart_rate_pre: int | None
+    heart_rate_post: int | None
+    spo2_pre: int | None
+    spo2_post: int | None
+    cues: list[str]
     response: str
     note: str
+    signed_by: str | None
+    signed_at: datetime | None
     measures: list[MeasurePublic]
+    adverse_events: list[AdverseEventPublic]
+    addenda: list[AddendumPublic]

@@ -1,0 +1,213 @@
+"""Screening use cases: screen a stored child, a ward census, and the plan a screening allows.
+
+Each runs inside the caller's unit of work and only flushes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from pedmassage.children.models import Child
+from pedmassage.children.service import get_child, list_children
+from pedmassage.development import GestationalAge, age_profile, stage_for
+from pedmassage.errors import NotFoundError, ValidationError
+from pedmassage.safety.contract import (
+    ChildFacts,
+    ConditionIn,
+    DeviceIn,
+    Measurement,
+    MedicationIn,
+    ProcedureIn,
+    ScreeningInput,
+    ScreeningResult,
+    SkinFinding,
+)
+from pedmassage.sessions.models import Screening
+from pedmassage.sessions.schemas import ScreeningCreate, ScreeningPublic
+
+if TYPE_CHECKING:
+    from pedmassage.planning import SessionPlan
+    from pedmassage.safety import RuleBook
+
+SCREENING_VALID_HOURS = 12
+"""A screening covers sessions started within this many hours (program policy): labs, vitals and
+the child's state change; an older screening must be repeated."""
+
+
+def screening_input(child: Child, request: ScreeningCreate, now: datetime) -> ScreeningInput:
+    """The screening contract built from the stored record plus what the therapist states now."""
+    weight = _latest(child, "vital", "weight")
+    return ScreeningInput(
+        assessed_at=request.assessed_at or now,
+        setting=request.setting or child.setting,
+        child=ChildFacts(
+            birth_date=child.birth_date,
+            sex=child.sex,
+            gestational_age_at_birth_weeks=GestationalAge(
+                child.ga_weeks, child.ga_days
+            ).decimal_weeks,
+            verbal=child.verbal,
+            cognitive_impairment=child.cognitive_impairment,
+            weight_g=weight.value if weight else None,
+        ),
+        conditions=[ConditionIn(code=c.code, site=c.site) for c in child.conditions],
+        labs=_measurements(child, "lab"),
+        vitals=_measurements(child, "vital", exclude={"weight"}),
+        devices=[DeviceIn(kind=d.kind, site=d.site) for d in child.devices],
+        procedures=[ProcedureIn(kind=p.kind, site=p.site, date=p.date) for p in child.procedures],
+        skin=[SkinFinding(finding=s.finding, site=s.site) for s in child.skin_findings],
+        medications=[
+            MedicationIn.model_validate({"class": m.med_class}) for m in child.medications
+        ],
+        respiratory_support=request.respiratory_support,
+        isolation=request.isolation,
+        touch_aversion=child.touch_aversion,
+        trauma_history=child.trauma_history,
+        guardian_consent=request.guardian_consent,
+        child_assent=request.child_assent,
+    )
+
+
+def screen_child(
+    *,
+    db: Session,
+    child_id: str,
+    request: ScreeningCreate,
+    now: datetime,
+    rulebook: RuleBook | None = None,
+) -> Screening:
+    """Screen a stored child and keep the input, result and rule versions for audit."""
+    from pedmassage.safety import evaluate
+
+    child = get_child(db=db, child_id=child_id)
+    inp = screening_input(child, request, now)
+    if inp.assessed_at > now + timedelta(minutes=5):
+        raise ValidationError("assessed_at", inp.assessed_at.isoformat(), "not in the future")
+    result = evaluate(inp, rulebook)
+    screening = Screening(
+        child_id=child.id,
+        assessed_at=inp.assessed_at,
+        actor=request.therapist,
+        decision=result.decision,
+        rules_version=result.rules_version,
+        policy_version=result.policy_version,
+        input=inp.model_dump(mode="json", by_alias=True),
+        result=result.model_dump(mode="json"),
+    )
+    db.add(screening)
+    db.flush()
+    return screening
+
+
+@dataclass(frozen=True)
+class CensusRow:
+    child: Child
+    result: ScreeningResult
+
+
+def census(
+    *, db: Session, ward: str, now: datetime, rulebook: RuleBook | None = None
+) -> list[CensusRow]:
+    """Screen every child on a ward for the round, without storing anything.
+
+    The census answers "who can have massage today, and how" before the therapist reaches the
+    bedside. It assumes the guardian's permission and the child's yes, which are asked at the
+    bedside; the stored screening made there, with the real answers, is what a session rests on.
+    """
+    from pedmassage.safety import evaluate
+
+    request = ScreeningCreate(therapist="census", guardian_consent=True, child_assent=True)
+    rows = []
+    for child in list_children(db=db, ward=ward):
+        rows.append(CensusRow(child, evaluate(screening_input(child, request, now), rulebook)))
+    return rows
+
+
+def get_screening(*, db: Session, screening_id: str) -> Screening:
+    screening = db.get(Screening, screening_id)
+    if screening is None:
+        raise NotFoundError("screening", screening_id)
+    return screening
+
+
+def latest_screening(*, db: Session, child_id: str) -> Screening | None:
+    query = (
+        select(Screening)
+        .where(Screening.child_id == child_id)
+        .order_by(Screening.assessed_at.desc(), Screening.id.desc())
+        .limit(1)
+    )
+    return db.scalars(query).first()
+
+
+def screening_public(screening: Screening) -> ScreeningPublic:
+    return ScreeningPublic(
+        id=screening.id,
+        child_id=screening.child_id,
+        assessed_at=screening.assessed_at,
+        actor=screening.actor,
+        result=ScreeningResult.model_validate(screening.result),
+    )
+
+
+def plan_from_screening(
+    *, db: Session, screening_id: str, goals: Sequence[str], minutes: int | None = None
+) -> SessionPlan:
+    """An individualized plan that respects the screening's restrictions (refused on a hold)."""
+    from pedmassage.planning import plan_session
+
+    screening = get_screening(db=db, screening_id=screening_id)
+    child = get_child(db=db, child_id=screening.child_id)
+    ages = age_profile(
+        child.birth_date,
+        GestationalAge(child.ga_weeks, child.ga_days),
+        screening.assessed_at.date(),
+    )
+    return plan_session(
+        stage=stage_for(ages).id,
+        conditions=[c.code for c in child.conditions],
+        goals=goals,
+        setting=str(screening.input["setting"]),
+        screening=ScreeningResult.model_validate(screening.result),
+        touch_apprehension=child.touch_aversion or child.trauma_history,
+        minutes=minutes,
+    )
+
+
+def suitable_pain_instruments(child: Child, on: datetime) -> list[str]:
+    """Pain scales fit for this child today, best first (corrected age for preterm infants)."""
+    from pedmassage.measures import choose
+
+    chronological_days = (on.date() - child.birth_date).days
+    choice = choose(
+        age_months=chronological_days / 30.4375,
+        gestational_age_weeks=GestationalAge(child.ga_weeks, child.ga_days).decimal_weeks,
+        nonverbal=not child.verbal,
+        cognitive_impairment=child.cognitive_impairment,
+    )
+    return [r.id for r in choice.pain]
+
+
+def _latest(child: Child, category: str, code: str) -> Measurement | None:
+    matches = [o for o in child.observations if o.category == category and o.code == code]
+    if not matches:
+        return None
+    o = max(matches, key=lambda m: m.taken_at)
+    return Measurement(code=o.code, value=o.value, unit=o.unit, taken_at=o.taken_at)
+
+
+def _measurements(
+    child: Child, category: str, exclude: set[str] | None = None
+) -> list[Measurement]:
+    skip = exclude or set()
+    return [
+        Measurement(code=o.code, value=o.value, unit=o.unit, taken_at=o.taken_at)
+        for o in child.observations
+        if o.category == category and o.code not in skip
+    ]
