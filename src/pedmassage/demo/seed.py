@@ -204,7 +204,7 @@ def _deliver(
     tool = instrument(sessions.suitable_pain_instruments(child, when)[0])
     pre_level = max(0.05, spec.baseline * (1 - 0.35 * progress) + rng.uniform(-0.08, 0.08))
     post_level = max(0.0, pre_level - rng.uniform(0.1, 0.25))
-    sessions.record_session(
+    record = sessions.record_session(
         db=db,
         child_id=child.id,
         now=when + timedelta(hours=1),
@@ -230,8 +230,13 @@ def _deliver(
                     "chatty, then calm",
                 )
             ),
+            cues=rng.sample(("relaxed", "eye_contact", "smiling", "asks_for_more"), 2),
         ),
     )
+    if rng.random() < 0.9:  # most notes are signed the same day; a few wait for the therapist
+        sessions.sign_session(
+            db=db, session_id=record.id, signer=therapist, now=when + timedelta(hours=2)
+        )
 
 
 def _at(day: date, hour: int, minute: int = 0) -> datetime:
