@@ -31,12 +31,9 @@ from pedmassage.sessions.models import (
 )
 from pedmassage.sessions.schemas import (
     AddendumCreate,
-    AddendumPublic,
     AdverseEventCreate,
-    AdverseEventPublic,
     DraftCreate,
     MeasureIn,
-    MeasurePublic,
     SessionCreate,
     SessionEnd,
     SessionFinish,
@@ -302,50 +299,7 @@ def list_sessions(*, db: Session, child_id: str) -> list[SessionRecord]:
 
 
 def session_public(record: SessionRecord) -> SessionPublic:
-    return SessionPublic(
-        id=record.id,
-        child_id=record.child_id,
-        screening_id=record.screening_id,
-        therapist=record.therapist,
-        status=record.status,
-        ended_early=record.ended_early,
-        end_reason=record.end_reason,
-        goals=list(record.goals),
-        plan=dict(record.plan),
-        guardian_consent_by=record.guardian_consent_by,
-        consent_method=record.consent_method,
-        consent_at=record.consent_at,
-        child_assent=record.child_assent,
-        started_at=record.started_at,
-        ended_at=record.ended_at,
-        minutes=record.minutes,
-        pressure=record.pressure,
-        regions=list(record.regions),
-        technique=record.technique,
-        heart_rate_pre=record.heart_rate_pre,
-        heart_rate_post=record.heart_rate_post,
-        spo2_pre=record.spo2_pre,
-        spo2_post=record.spo2_post,
-        cues=list(record.cues),
-        response=record.response,
-        note=record.note,
-        signed_by=record.signed_by,
-        signed_at=record.signed_at,
-        measures=[
-            MeasurePublic(
-                timepoint=m.timepoint,
-                taken_at=m.taken_at,
-                instrument_id=m.instrument_id,
-                instrument_version=m.instrument_version,
-                total=m.total,
-                band=m.band,
-                items=dict(m.items),
-            )
-            for m in record.measures
-        ],
-        adverse_events=[AdverseEventPublic.model_validate(a) for a in record.adverse_events],
-        addenda=[AddendumPublic.model_validate(a) for a in record.addenda],
-    )
+    return SessionPublic.model_validate(record)
 
 
 @cache

@@ -48,6 +48,8 @@ class MeasureIn(_In):
 
 
 class MeasurePublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     timepoint: str
     taken_at: datetime | None
     instrument_id: str
@@ -179,6 +181,8 @@ class SessionCreate(_In):
 
 
 class SessionPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     id: str
     child_id: str
     screening_id: str
