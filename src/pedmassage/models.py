@@ -11,6 +11,13 @@ from pedmassage.children.models import (
     SkinFindingRecord,
 )
 from pedmassage.db import Base
+from pedmassage.homecare.models import (
+    CareTeamMember,
+    HomeFlag,
+    HomeProgram,
+    HomeSessionLog,
+    ParentMeasure,
+)
 from pedmassage.sessions.models import (
     Addendum,
     AdverseEvent,
@@ -23,13 +30,18 @@ __all__ = [
     "Addendum",
     "AdverseEvent",
     "Base",
+    "CareTeamMember",
     "Child",
     "ChildCondition",
     "ChildDevice",
     "ChildMedication",
     "ChildProcedure",
     "Guardian",
+    "HomeFlag",
+    "HomeProgram",
+    "HomeSessionLog",
     "Observation",
+    "ParentMeasure",
     "Screening",
     "SessionMeasure",
     "SessionRecord",

@@ -19,6 +19,7 @@ def clinical_sources_markdown() -> str:
         _protocols(),
         _instruments(),
         _development(),
+        _studies(),
     ]
     return "\n".join(parts)
 
@@ -105,4 +106,45 @@ def _development() -> str:
         "## Ages and stages\n\n"
         f"- Corrected age: {_cell(stage_policy.corrected_age.source)}\n"
         f"- Developmental stages: {_cell(stage_policy.source)}\n"
+    )
+
+
+def _studies() -> str:
+    from pedmassage.evidence.catalogue import catalogue
+    from pedmassage.evidence.summaries import design_and_size
+    from pedmassage.evidence.synthesis import claim_grade
+
+    library = catalogue()
+    studies: list[list[object]] = [
+        [
+            f"`{s.id}`",
+            s.version,
+            s.citation,
+            design_and_size(s),
+            "yes" if s.verified else "no",
+            "; ".join(s.notes) or "none",
+            f"{s.source} ({s.reference_section})",
+        ]
+        for s in sorted(library.studies.values(), key=lambda s: s.id)
+    ]
+    claims: list[list[object]] = [
+        [
+            f"`{c.id}`",
+            c.version,
+            c.outcome,
+            claim_grade(c).level,
+            "; ".join(f"{d.domain} -{d.levels}" for d in c.downgrades) or "none",
+            ", ".join(c.study_ids),
+        ]
+        for c in library.claims.values()
+    ]
+    return (
+        f"## Evidence library {library.version}: studies\n\n"
+        "Numbers are only those the clinical reference reports; `verified` says whether they were "
+        "checked against the paper or its abstract.\n\n"
+        + _table(
+            ["study", "version", "citation", "design, n", "verified", "notes", "source"], studies
+        )
+        + "\n## Evidence claims and their certainty (GRADE)\n\n"
+        + _table(["claim", "version", "outcome", "certainty", "downgrades", "rests on"], claims)
     )

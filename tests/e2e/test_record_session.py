@@ -1,4 +1,5 @@
-"""The bedside flow in a real browser: open the child, screen, document a session, see it listed."""
+"""The bedside flow in a real browser: open the child, screen, document a session, see it listed,
+then open it from the history and sign it."""
 
 from __future__ import annotations
 
@@ -60,6 +61,7 @@ def test_a_therapist_screens_and_documents_a_session_in_the_browser(
 ) -> None:
     child_id = create_child(live_server)
     record_one_session(page, live_server, child_id)
+    sign_the_session(page, live_server, child_id)
 
 
 def record_one_session(page: Page, base_url: str, child_id: str) -> None:
@@ -98,3 +100,25 @@ def record_one_session(page: Page, base_url: str, child_id: str) -> None:
     if os.environ.get("PEDMASSAGE_SCREENSHOTS") == "1":
         SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SCREENSHOT), full_page=True)
+
+
+def sign_the_session(page: Page, base_url: str, child_id: str) -> None:
+    """From the child's history to the session's page; once signed, nothing is editable."""
+    row = page.locator("table.history tbody tr").first
+    expect(row.locator(".badge-state")).to_have_text("Completed")
+    row.locator("a.row-link").click()
+    expect(page).to_have_url(re.compile(rf"{re.escape(base_url)}/sessions/[0-9A-Z]{{26}}$"))
+    expect(page.locator(".badge-state")).to_have_text("Completed")
+    expect(page.get_by_text("Guardian consent", exact=True)).to_be_visible()
+
+    page.get_by_label("Signed by").fill("Sam Therapist")
+    page.get_by_role("button", name="Sign", exact=True).click()
+
+    expect(page.get_by_text(re.compile(r"Signed by Sam Therapist at .* UTC"))).to_be_visible()
+    expect(page.locator(".badge-state")).to_have_text("Signed")
+    expect(page.get_by_role("button", name="Sign", exact=True)).to_have_count(0)
+    expect(page.get_by_role("button", name="Record adverse event")).to_have_count(0)
+    expect(page.get_by_role("button", name="Add addendum")).to_be_visible()
+    page.get_by_role("link", name="← Amara Synthetic").click()
+    expect(page).to_have_url(f"{base_url}/children/{child_id}")
+    expect(page.locator("table.history .badge-state").first).to_have_text("Signed")

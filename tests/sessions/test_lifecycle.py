@@ -286,3 +286,20 @@ def test_a_session_cannot_end_before_it_started_or_in_the_future(
             db=db, session_id=session_id, now=t0, data=finish(t0 + timedelta(hours=1))
         )
     assert err.value.field == "ended_at"
+
+
+def test_a_refusal_at_the_start_needs_no_before_score(db: Session, now: datetime) -> None:
+    session_id = draft(db, now)
+    t0 = now + timedelta(minutes=5)
+    record = service.start_session(
+        db=db, session_id=session_id, now=t0, data=start(t0, child_assent=False, pre=None)
+    )
+    assert record.status == "ended_early" and record.measures == []
+
+
+def test_going_ahead_without_a_before_score_is_refused(db: Session, now: datetime) -> None:
+    session_id = draft(db, now)
+    t0 = now + timedelta(minutes=5)
+    with pytest.raises(ValidationError) as err:
+        service.start_session(db=db, session_id=session_id, now=t0, data=start(t0, pre=None))
+    assert err.value.field == "pre"

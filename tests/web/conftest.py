@@ -1,6 +1,6 @@
 """Fixtures for the web pages: a migrated SQLite file, the app on a fixed clock, and factories
-that make children and screenings through the services, so each test starts from a known
-bedside situation."""
+that make children, screenings and sessions through the services, so each test starts from a
+known bedside situation."""
 
 from __future__ import annotations
 
@@ -20,13 +20,15 @@ from pedmassage.config import Settings
 from pedmassage.db import Base, make_engine, unit_of_work
 from pedmassage.migrations import upgrade
 from pedmassage.safety.contract import Measurement
-from pedmassage.sessions.schemas import ScreeningCreate
-from pedmassage.sessions.service import screen_child
+from pedmassage.sessions.schemas import DraftCreate, ScreeningCreate, SessionCreate
+from pedmassage.sessions.service import create_draft, record_session, screen_child
 
 WEB_NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 
 NewChild = Callable[..., str]
 NewScreening = Callable[..., tuple[str, str]]
+NewSession = Callable[..., str]
+NewDraft = Callable[[str, str], str]
 RowCounts = Callable[[], dict[str, int]]
 
 
@@ -116,6 +118,47 @@ def new_screening(web_engine: Engine) -> NewScreening:
         with unit_of_work(web_engine) as db:
             screening = screen_child(db=db, child_id=child_id, request=request, now=WEB_NOW)
             return screening.id, screening.decision
+
+    return make
+
+
+@pytest.fixture()
+def new_session(web_engine: Engine) -> NewSession:
+    """Document a whole session on a screening, completed, FPS-R 6 → 2, unless told otherwise;
+    returns its id."""
+
+    def make(child_id: str, screening_id: str, **overrides: object) -> str:
+        data = SessionCreate.model_validate(
+            {
+                "screening_id": screening_id,
+                "therapist": "Sam Therapist",
+                "started_at": WEB_NOW,
+                "minutes": 15,
+                "pressure": 2,
+                "regions": ["hand_left", "back"],
+                "technique": "Effleurage",
+                "guardian_consent_by": "Mother",
+                "consent_method": "phone",
+                "child_assent": True,
+                "pre": {"instrument": "fps_r", "items": {"score": 6}},
+                "post": {"instrument": "fps_r", "items": {"score": 2}},
+                **overrides,
+            }
+        )
+        with unit_of_work(web_engine) as db:
+            return record_session(db=db, child_id=child_id, data=data, now=WEB_NOW).id
+
+    return make
+
+
+@pytest.fixture()
+def new_draft(web_engine: Engine) -> NewDraft:
+    """Plan a session on a screening: the lifecycle's first state."""
+
+    def make(child_id: str, screening_id: str) -> str:
+        data = DraftCreate(screening_id=screening_id, therapist="Sam Therapist")
+        with unit_of_work(web_engine) as db:
+            return create_draft(db=db, child_id=child_id, data=data, now=WEB_NOW).id
 
     return make
 

@@ -13,6 +13,8 @@ ULID = re.compile(r"^[0-9A-HJKMNP-TV-Z]{26}$")
 
 NewChild = Callable[..., str]
 NewScreening = Callable[..., tuple[str, str]]
+NewSession = Callable[..., str]
+NewDraft = Callable[[str, str], str]
 RowCounts = Callable[[], dict[str, int]]
 
 
@@ -187,3 +189,81 @@ def test_an_unknown_child_is_a_404_page_and_the_api_still_answers_json(
     assert "Not found" in page.text
     assert api.status_code == 404
     assert api.headers["content-type"] == "application/json"
+
+
+def test_each_instrument_used_gets_its_own_chart_named_with_its_number_of_sessions(
+    client: TestClient, child_id: str, screening: tuple[str, str], new_session: NewSession
+) -> None:
+    screening_id, _ = screening
+    new_session(child_id, screening_id)
+    new_session(child_id, screening_id)
+    new_session(
+        child_id,
+        screening_id,
+        pre={"instrument": "nrs_11", "items": {"score": 7}},
+        post={"instrument": "nrs_11", "items": {"score": 3}},
+    )
+
+    page = client.get(f"/children/{child_id}").text
+
+    assert 'Sessions <span class="count">(3)</span>' in page
+    charts = re.findall(r'<img src="(/api/v1/children/[^"]+/trend\.svg\?instrument=\w+)"', page)
+    assert charts == [
+        f"/api/v1/children/{child_id}/trend.svg?instrument=fps_r",  # most sessions first
+        f"/api/v1/children/{child_id}/trend.svg?instrument=nrs_11",
+    ]
+    assert "<strong>Faces Pain Scale - Revised (FPS-R)</strong>: 2 sessions" in page
+    assert "<strong>Numeric Rating Scale (NRS-11, verbal)</strong>: 1 session." in page
+    for src in charts:
+        chart = client.get(src)
+        assert chart.status_code == 200
+        assert chart.headers["content-type"].startswith("image/svg+xml")
+
+
+def test_no_chart_without_a_session_measured_before_and_after(
+    client: TestClient, child_id: str, screening: tuple[str, str], new_draft: NewDraft
+) -> None:
+    new_draft(child_id, screening[0])
+
+    page = client.get(f"/children/{child_id}").text
+
+    assert 'Sessions <span class="count">(1)</span>' in page
+    assert "trend.svg" not in page
+
+
+def test_every_history_row_links_to_its_session_with_its_state(
+    client: TestClient,
+    child_id: str,
+    screening: tuple[str, str],
+    new_session: NewSession,
+    new_draft: NewDraft,
+) -> None:
+    screening_id, _ = screening
+    completed = new_session(child_id, screening_id)
+    signed = new_session(child_id, screening_id)
+    ended = new_session(
+        child_id, screening_id, status="ended_early", end_reason="Fell asleep.", child_assent=None
+    )
+    draft = new_draft(child_id, screening_id)
+    client.post(f"/sessions/{signed}/sign", data={"signer": "Sam Therapist"})
+
+    page = client.get(f"/children/{child_id}").text
+
+    rows = re.findall(
+        r'<tr>\s*<td class="time"><a class="row-link" href="([^"]+)">(.*?)</tr>', page, re.S
+    )
+    by_link = {link: row for link, row in rows}
+    assert set(by_link) == {f"/sessions/{s}" for s in (completed, signed, ended, draft)}
+    assert rows[0][0] == f"/sessions/{draft}"  # not started yet: on top, what happens next
+    assert by_link[f"/sessions/{draft}"].startswith("Not started")
+    for session_id, label in (
+        (completed, "Completed"),
+        (signed, "Signed"),
+        (ended, "Ended early"),
+        (draft, "Draft"),
+    ):
+        assert re.search(
+            rf'class="badge badge-state badge-\w+">{label}</span>',
+            by_link[f"/sessions/{session_id}"],
+        ), label
+    assert "Fell asleep." in by_link[f"/sessions/{ended}"]

@@ -70,8 +70,8 @@ def test_a_session_is_stored_and_appears_in_the_history_with_pre_and_post(
     assert 'Sessions <span class="count">(1)</span>' in profile
     assert "Faces Pain Scale - Revised (FPS-R)" in profile
     assert re.search(r"6\s*→\s*2", profile)
-    assert f'src="/api/v1/children/{child_id}/trend.svg"' in profile
-    chart = client.get(f"/api/v1/children/{child_id}/trend.svg")
+    assert f'src="/api/v1/children/{child_id}/trend.svg?instrument=fps_r"' in profile
+    chart = client.get(f"/api/v1/children/{child_id}/trend.svg", params={"instrument": "fps_r"})
     assert chart.status_code == 200
     assert chart.headers["content-type"].startswith("image/svg+xml")
 
@@ -139,6 +139,104 @@ def test_a_refusal_by_the_child_must_end_the_session_early(
     assert row_counts() == before
 
 
+def test_the_session_form_offers_consent_method_monitoring_cues_and_an_adverse_event(
+    client: TestClient, screening: tuple[str, str]
+) -> None:
+    screening_id, _ = screening
+
+    text = client.get(f"/screenings/{screening_id}/session").text
+
+    assert 'name="consent_method" value="in_person" checked' in text
+    for method in ("phone", "written", "standing_consent"):
+        assert f'name="consent_method" value="{method}"' in text, method
+    for name, low, high in (("heart_rate", 20, 300), ("spo2", 40, 100)):
+        for timepoint in ("pre", "post"):
+            assert re.search(rf'name="{name}_{timepoint}" value="" min="{low}" max="{high}"', text)
+    assert 'class="chip"><input type="checkbox" name="cues" value="eye_contact"' in text
+    assert 'name="cues" value="says_stop"' in text
+    assert 'name="adverse_description"' in text
+    for severity in ("mild", "moderate", "severe"):
+        assert f'name="adverse_severity" value="{severity}"' in text, severity
+
+
+def test_monitoring_cues_and_an_adverse_event_are_stored_and_shown_on_the_session_page(
+    client: TestClient, child_id: str, screening: tuple[str, str]
+) -> None:
+    screening_id, _ = screening
+
+    response = client.post(
+        f"/screenings/{screening_id}/session",
+        data=session_form(
+            consent_method="standing_consent",
+            heart_rate_pre="110",
+            heart_rate_post="95",
+            spo2_pre="97",
+            spo2_post="98",
+            cues=["eye_contact", "yawning"],
+            adverse_description="Redness on the left hand.",
+            adverse_severity="mild",
+            adverse_action="Stopped there; settled in minutes.",
+        ),
+    )
+
+    assert response.status_code == 303
+    [stored] = client.get(f"/api/v1/children/{child_id}/sessions").json()
+    page = client.get(f"/sessions/{stored['id']}").text
+    for expected in (
+        "Standing consent",
+        "Eye contact or turning toward the adult",
+        "Yawning",
+        "Redness on the left hand.",
+        "Stopped there; settled in minutes.",
+        '<span class="tag tag-mild">Mild</span>',
+    ):
+        assert expected in page, expected
+    assert re.search(r"Heart rate \(/min\)</th><td>110</td><td>95</td>", page)
+    assert re.search(r"SpO2 \(%\)</th><td>97</td><td>98</td>", page)
+
+
+def test_an_adverse_event_needs_its_severity_and_the_action_taken(
+    client: TestClient, screening: tuple[str, str], row_counts: RowCounts
+) -> None:
+    screening_id, _ = screening
+    before = row_counts()
+
+    response = client.post(
+        f"/screenings/{screening_id}/session",
+        data=session_form(adverse_description="Redness on the left hand."),
+    )
+
+    assert response.status_code == 422
+    assert re.search(r'id="adverse_severity-error">Required\.', response.text)
+    assert re.search(r'id="adverse_action-error">Required\.', response.text)
+    assert "Redness on the left hand.</textarea>" in response.text
+    assert row_counts() == before
+
+
+def test_monitoring_outside_its_range_and_an_unknown_cue_are_refused_beside_them(
+    client: TestClient, screening: tuple[str, str], row_counts: RowCounts
+) -> None:
+    screening_id, _ = screening
+    before = row_counts()
+
+    out_of_range = client.post(
+        f"/screenings/{screening_id}/session",
+        data=session_form(heart_rate_pre="12", spo2_post="101", cues=["smiling"]),
+    )
+    unknown_cue = client.post(
+        f"/screenings/{screening_id}/session", data=session_form(cues=["levitating"])
+    )
+
+    assert out_of_range.status_code == 422
+    assert 'id="heart_rate_pre-error"' in out_of_range.text
+    assert 'id="spo2_post-error"' in out_of_range.text
+    assert 'name="cues" value="smiling" checked' in out_of_range.text
+    assert 'value="12"' in out_of_range.text
+    assert unknown_cue.status_code == 422
+    assert re.search(r'id="cues-error">Allowed: one of: .*\(given: levitating\)', unknown_cue.text)
+    assert row_counts() == before
+
+
 def test_no_session_form_on_a_hold(
     client: TestClient, child_id: str, new_screening: NewScreening, row_counts: RowCounts
 ) -> None:
@@ -159,7 +257,9 @@ def test_no_page_puts_a_name_in_a_link_a_form_action_or_a_redirect(
 ) -> None:
     screening_id, _ = screening
     redirect = client.post(f"/screenings/{screening_id}/session", data=session_form())
+    [stored] = client.get(f"/api/v1/children/{child_id}/sessions").json()
     pages = [
+        f"/sessions/{stored['id']}",
         "/",
         f"/children/{child_id}",
         f"/children/{child_id}/screen",

@@ -20,7 +20,7 @@ def create_app(
     clock: Callable[[], datetime] = utcnow,
 ) -> FastAPI:
     """Build the app; refuses to start on a database that is not migrated to head."""
-    from pedmassage.api import children, errors, health, screenings, sessions
+    from pedmassage.api import children, errors, evidence, health, homecare, screenings, sessions
     from pedmassage.migrations import ensure_current
     from pedmassage.safety import load_rulebook
     from pedmassage.web import pages
@@ -43,5 +43,7 @@ def create_app(
     errors.install(app)
     for module in (health, children, screenings, sessions):
         app.include_router(module.router)
+    app.include_router(homecare.router)
+    app.include_router(evidence.router)
     pages.install(app)
     return app

@@ -34,4 +34,8 @@ def demo(
         f"demo: {summary.children} synthetic children, {summary.screenings} screenings, "
         f"{summary.sessions} sessions ({summary.holds} screenings said hold)"
     )
+    out.print(
+        f"demo: {summary.home_programs} home programs, {summary.home_logs} parent diary "
+        f"entries, {summary.open_flags} open problem flags"
+    )
     out.print("demo therapists (names recorded on sessions): " + ", ".join(THERAPISTS))

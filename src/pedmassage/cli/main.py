@@ -8,6 +8,8 @@ from pedmassage.cli import (
     children,
     db,
     demo,
+    evidence,
+    homecare,
     measures,
     screening,
     serve,
@@ -27,6 +29,8 @@ app.add_typer(db.app, name="db")
 app.add_typer(children.app, name="child")
 app.add_typer(sessions.app, name="session")
 app.add_typer(measures.app, name="measures")
+app.add_typer(evidence.app, name="evidence")
+app.add_typer(homecare.app, name="homecare")
 app.command("serve")(serve.serve)
 app.command("demo")(demo.demo)
 app.command("screen")(screening.screen)

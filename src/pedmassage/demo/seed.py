@@ -38,6 +38,9 @@ class DemoSummary:
     screenings: int
     sessions: int
     holds: int
+    home_programs: int
+    home_logs: int
+    open_flags: int
 
 
 def is_empty(db: Session) -> bool:
@@ -54,7 +57,12 @@ def seed_demo(
         child = _create(db, spec, as_of)
         screened, delivered, held = _sessions(db, spec, child, as_of, rng, rulebook)
         totals = [totals[0] + screened, totals[1] + delivered, totals[2] + held]
-    return DemoSummary(len(ROSTER), totals[0], totals[1], totals[2])
+    from pedmassage.homecare.demo import seed_home_programs
+
+    home = seed_home_programs(db=db, as_of=as_of, rng=rng)
+    return DemoSummary(
+        len(ROSTER), totals[0], totals[1], totals[2], home.programs, home.logs, home.open_flags
+    )
 
 
 def _create(db: Session, spec: DemoChild, as_of: date) -> Child:

@@ -15,7 +15,7 @@ def child_trends(*, db: Session, child_id: str) -> list[InstrumentTrend]:
     rows: list[SessionScores] = []
     for record in list_sessions(db=db, child_id=child_id):
         by_time = {m.timepoint: m for m in record.measures}
-        if "pre" in by_time and "post" in by_time:
+        if record.started_at is not None and "pre" in by_time and "post" in by_time:
             rows.append(
                 SessionScores(
                     record.id,

@@ -8,9 +8,10 @@ restrictions, positions and precautions.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from typing import Any
 
-from pedmassage.safety.contract import DECISION_ORDER, Decision, Modifications
+from pedmassage.safety.contract import DECISION_ORDER, Decision, Modifications, Reason
 from pedmassage.vocabulary import SiteMap
 
 
@@ -37,61 +38,106 @@ class Changes:
         )
 
 
-@dataclass
-class _Totals:
-    pressures: list[int] = field(default_factory=list)
-    minutes: list[int] = field(default_factory=list)
-    avoid: set[str] = field(default_factory=set)
-    gentle: set[str] = field(default_factory=set)
-    positions: set[str] = field(default_factory=set)
-    precautions: set[str] = field(default_factory=set)
-
-
 def most_restrictive(decisions: Iterable[Decision]) -> Decision:
     """hold > modify > proceed; nothing at all is a proceed."""
     return max(decisions, key=DECISION_ORDER.__getitem__, default="proceed")
 
 
-def combine(changes: Iterable[Changes], sites: SiteMap) -> Modifications:
+def reason_order(reason: Reason) -> tuple[int, str, str]:
+    """Holds first, then modifies, then by rule id: the order a therapist should read them."""
+    return (-DECISION_ORDER[reason.decision], reason.rule_id, reason.message)
+
+
+SiteMemo = dict[tuple[SiteMap, frozenset[str], frozenset[str]], tuple[tuple[str, ...], ...]]
+"""Remembered ``normalize_sites`` answers, by site map and (avoid, gentle) sets."""
+MEMO_LIMIT = 4096
+
+
+def combine(
+    changes: Iterable[Changes], sites: SiteMap, memo: SiteMemo | None = None
+) -> Modifications:
     """Fold many changes into one deterministic ``Modifications``."""
-    totals = _Totals()
+    return Modifications(**combined(changes, sites, memo))
+
+
+def combined(
+    changes: Iterable[Changes], sites: SiteMap, memo: SiteMemo | None = None
+) -> dict[str, Any]:
+    """The fields of ``combine``'s ``Modifications``, for a caller that validates them itself."""
+    pressure: int | None = None
+    minutes: int | None = None
+    avoid: set[str] = set()
+    gentle: set[str] = set()
+    positions: set[str] = set()
+    precautions: set[str] = set()
     for c in changes:
-        if c.max_pressure is not None:
-            totals.pressures.append(c.max_pressure)
-        if c.max_minutes is not None:
-            totals.minutes.append(c.max_minutes)
-        totals.avoid |= c.avoid_sites
-        totals.gentle |= c.gentle_sites
-        totals.positions |= c.positions
-        totals.precautions |= c.precautions
-    avoid, gentle = normalize_sites(totals.avoid, totals.gentle, sites)
-    return Modifications(
-        max_pressure=min(totals.pressures, default=None),
-        max_minutes=min(totals.minutes, default=None),
-        avoid_sites=avoid,
-        gentle_sites=gentle,
-        positions=sorted(totals.positions),
-        precautions=sorted(totals.precautions),
-    )
+        if c.max_pressure is not None and (pressure is None or c.max_pressure < pressure):
+            pressure = c.max_pressure
+        if c.max_minutes is not None and (minutes is None or c.max_minutes < minutes):
+            minutes = c.max_minutes
+        avoid |= c.avoid_sites
+        gentle |= c.gentle_sites
+        positions |= c.positions
+        precautions |= c.precautions
+    kept_avoid, kept_gentle = normalize_sites(avoid, gentle, sites, memo)
+    return {
+        "max_pressure": pressure,
+        "max_minutes": minutes,
+        "avoid_sites": kept_avoid,
+        "gentle_sites": kept_gentle,
+        "positions": sorted(positions),
+        "precautions": sorted(precautions),
+    }
 
 
 def normalize_sites(
-    avoid: set[str], gentle: set[str], sites: SiteMap
+    avoid: set[str], gentle: set[str], sites: SiteMap, memo: SiteMemo | None = None
 ) -> tuple[list[str], list[str]]:
     """Smallest equivalent lists: a region covers its parts, and "no contact" beats "gentle".
 
     A site listed under a region already listed is dropped; a gentle site inside (or equal to) an
-    avoided region is dropped, because no contact is the stricter of the two.
+    avoided region is dropped, because no contact is the stricter of the two. With a ``memo``
+    (one per rule book), answers are remembered: few combinations of sites ever occur.
     """
-    kept_avoid = _outermost(avoid, sites)
-    gentle_left = {s for s in gentle if not _covered(s, avoid, sites, include_self=True)}
-    return sorted(kept_avoid), sorted(_outermost(gentle_left, sites))
+    key = (sites, frozenset(avoid), frozenset(gentle))
+    found = None if memo is None else memo.get(key)
+    if found is None:
+        chains = _chains(sites)
+        kept_avoid = _outermost(avoid, chains, sites)
+        gentle_left = {
+            s for s in gentle if not _covered(s, avoid, chains, sites, include_self=True)
+        }
+        found = (tuple(sorted(kept_avoid)), tuple(sorted(_outermost(gentle_left, chains, sites))))
+        if memo is not None:
+            if len(memo) >= MEMO_LIMIT:
+                memo.clear()
+            memo[key] = found
+    return list(found[0]), list(found[1])
 
 
-def _outermost(regions: set[str], sites: SiteMap) -> set[str]:
-    return {s for s in regions if not _covered(s, regions, sites, include_self=False)}
+_Chains = dict[str, tuple[str, ...]]
+_CHAINS: dict[int, tuple[SiteMap, _Chains]] = {}
+_CHAINS_LIMIT = 8
 
 
-def _covered(site: str, regions: set[str], sites: SiteMap, *, include_self: bool) -> bool:
-    chain = sites.ancestors(site)
-    return any(a in regions for a in (chain if include_self else chain[1:]))
+def _chains(sites: SiteMap) -> _Chains:
+    """Each site's ``ancestors`` chain, kept per site map (an index of its fixed hierarchy)."""
+    known = _CHAINS.get(id(sites))
+    if known is None or known[0] is not sites:
+        if len(_CHAINS) >= _CHAINS_LIMIT:
+            _CHAINS.clear()
+        known = _CHAINS[id(sites)] = (sites, {})
+    return known[1]
+
+
+def _outermost(regions: set[str], chains: _Chains, sites: SiteMap) -> set[str]:
+    return {s for s in regions if not _covered(s, regions, chains, sites, include_self=False)}
+
+
+def _covered(
+    site: str, regions: set[str], chains: _Chains, sites: SiteMap, *, include_self: bool
+) -> bool:
+    chain = chains.get(site)
+    if chain is None:
+        chain = chains[site] = tuple(sites.ancestors(site))
+    return not regions.isdisjoint(chain if include_self else chain[1:])

@@ -15,7 +15,7 @@ import cel
 from pedmassage.errors import KnowledgeDataError
 from pedmassage.safety.combine import Changes
 from pedmassage.safety.context import CONTEXT_KEYS
-from pedmassage.safety.contract import Decision
+from pedmassage.safety.contract import Decision, Reason
 from pedmassage.safety.policy import Policy
 from pedmassage.safety.spec import POLICY_REF_PATTERN, ModificationSpec, RequirementSpec, RuleSpec
 from pedmassage.vocabulary import SiteMap, code_book
@@ -31,6 +31,11 @@ class Program(Protocol):
     def execute(self, context: Any = ...) -> Any: ...
 
     def variables(self) -> list[str]: ...
+
+    @property
+    def source(self) -> str:
+        """The expression as compiled, with thresholds bound."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -63,10 +68,18 @@ class CompiledRule:
     names: tuple[str, ...]
     """The context variables the rule reads: its outcome is a pure function of these (and of
     the age of any reading it requires)."""
+    reason: Reason
+    """The reason the rule gives when it fires (the same every time)."""
 
     @property
     def id(self) -> str:
         return self.spec.id
+
+    @property
+    def programs(self) -> tuple[Program, ...]:
+        """Every expression of the rule, its data requirements' conditions included."""
+        own = (self.when, self.avoid_expr, self.gentle_expr, self.missing_expr)
+        return (*(p for p in own if p is not None), *(r.when for r in self.requirements))
 
 
 def compile_rule(spec: RuleSpec, policy: Policy, sites: SiteMap) -> CompiledRule:
@@ -79,17 +92,20 @@ def compile_rule(spec: RuleSpec, policy: Policy, sites: SiteMap) -> CompiledRule
     requirements = tuple(_requirement(r, spec.id, policy, sites) for r in spec.requires)
     programs = [p for p in (when, avoid, gentle, missing) if p is not None]
     programs += [r.when for r in requirements]
+    decision = spec.decision or "proceed"  # only requires-only rules lack one; never used
+    message = bind_text(spec.message or "", spec.id, policy)
     return CompiledRule(
         spec=spec,
-        decision=spec.decision or "proceed",  # only requires-only rules lack one; never used
+        decision=decision,
         when=when,
         avoid_expr=avoid,
         gentle_expr=gentle,
         missing_expr=missing,
-        message=bind_text(spec.message or "", spec.id, policy),
+        message=message,
         changes=static_changes(mods, spec.id, policy, sites),
         requirements=requirements,
         names=tuple(sorted({n for p in programs for n in p.variables()} & CONTEXT_KEYS)),
+        reason=Reason(rule_id=spec.id, decision=decision, message=message, source=spec.source),
     )
 
 

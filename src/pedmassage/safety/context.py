@@ -62,6 +62,11 @@ CONTEXT_KEYS: frozenset[str] = frozenset(
         "touch_aversion", "trauma_history", "guardian_consent", "child_assent",
     }
 )  # fmt: skip
+SCALAR_KEYS: frozenset[str] = CONTEXT_KEYS - {
+    "lab", "lab_stale", "vital", "vital_stale", "conditions", "condition_codes", "devices",
+    "device_kinds", "procedures", "skin", "skin_findings", "medication_classes",
+}  # fmt: skip
+"""The names whose values are scalars (text, number, true/false or null), not lists or maps."""
 DAYS_PER_YEAR = 365.25
 
 
@@ -85,11 +90,26 @@ class Facts:
 
 def build_facts(inp: ScreeningInput, policy: Policy) -> Facts:
     """Derive every context value once per input (the input is already validated)."""
-    labs = readings(inp.labs, "lab", policy, inp.assessed_at)
-    vitals = readings(inp.vitals, "vital", policy, inp.assessed_at)
+    now = inp.assessed_at
+    labs = readings(inp.labs, "lab", policy, now)
+    vitals = readings(inp.vitals, "vital", policy, now)
+    child = inp.child
+    ga = GestationalAge.from_weeks(child.gestational_age_at_birth_weeks)
+    profile = age_profile(child.birth_date, ga, now.date())
+    weight = child.weight_g if child.weight_g is not None else vitals.fresh.get("weight")
     variables = {
-        **_child(inp),
-        **_measures(inp, labs, vitals),
+        "age_days": profile.chronological_days,
+        "age_years": profile.chronological_days / DAYS_PER_YEAR,
+        "corrected_age_days": profile.effective_days,
+        "postmenstrual_weeks": profile.postmenstrual_weeks,
+        "stage": stage_for(profile).id,
+        "verbal": child.verbal,
+        "cognitive_impairment": child.cognitive_impairment,
+        "weight_g": weight,
+        "lab": labs.fresh,
+        "lab_stale": labs.stale,
+        "vital": vitals.fresh,
+        "vital_stale": vitals.stale,
         **_findings(inp),
         "setting": inp.setting,
         "respiratory_support": inp.respiratory_support,
@@ -109,58 +129,43 @@ def readings(
     now: datetime,
 ) -> Readings:
     """Keep the latest result per code; results older than the policy window count as missing."""
+    if not measurements:
+        return Readings(fresh={}, stale=[], age_hours={})
     latest: dict[str, Measurement] = {}
     for m in measurements:
-        if m.code not in latest or m.taken_at > latest[m.code].taken_at:
+        seen = latest.get(m.code)
+        if seen is None or m.taken_at > seen.taken_at:
             latest[m.code] = m
     fresh: dict[str, float] = {}
     ages: dict[str, float] = {}
+    stale: list[str] = []
+    windows = policy.thresholds[f"{kind}_max_age_hours"].value
     for code, m in latest.items():
-        ages[code] = max((now - m.taken_at).total_seconds() / 3600, 0.0)
-        if ages[code] <= policy.window_hours(kind, code):
+        age = ages[code] = max((now - m.taken_at).total_seconds() / 3600, 0.0)
+        window = windows.get(code) if isinstance(windows, dict) else None
+        if window is None:
+            window = policy.window_hours(kind, code)  # raises, naming the code
+        if age <= window:
             fresh[code] = float(m.value)
-    stale = sorted(set(latest) - set(fresh))
+        else:
+            stale.append(code)
+    stale.sort()
     return Readings(fresh=fresh, stale=stale, age_hours=ages)
-
-
-def _child(inp: ScreeningInput) -> dict[str, Any]:
-    child = inp.child
-    ga = GestationalAge.from_weeks(child.gestational_age_at_birth_weeks)
-    profile = age_profile(child.birth_date, ga, inp.assessed_at.date())
-    return {
-        "age_days": profile.chronological_days,
-        "age_years": profile.chronological_days / DAYS_PER_YEAR,
-        "corrected_age_days": profile.effective_days,
-        "postmenstrual_weeks": profile.postmenstrual_weeks,
-        "stage": stage_for(profile).id,
-        "verbal": child.verbal,
-        "cognitive_impairment": child.cognitive_impairment,
-    }
-
-
-def _measures(inp: ScreeningInput, labs: Readings, vitals: Readings) -> dict[str, Any]:
-    weight = inp.child.weight_g if inp.child.weight_g is not None else vitals.fresh.get("weight")
-    return {
-        "weight_g": weight,
-        "lab": labs.fresh,
-        "lab_stale": labs.stale,
-        "vital": vitals.fresh,
-        "vital_stale": vitals.stale,
-    }
 
 
 def _findings(inp: ScreeningInput) -> dict[str, Any]:
     today = inp.assessed_at.date()
+    conditions, devices, skin = inp.conditions, inp.devices, inp.skin
     return {
-        "conditions": [{"code": c.code, "site": c.site} for c in inp.conditions],
-        "condition_codes": sorted({c.code for c in inp.conditions}),
-        "devices": [{"kind": d.kind, "site": d.site} for d in inp.devices],
-        "device_kinds": sorted({d.kind for d in inp.devices}),
+        "conditions": [{"code": c.code, "site": c.site} for c in conditions],
+        "condition_codes": sorted({c.code for c in conditions}) if conditions else [],
+        "devices": [{"kind": d.kind, "site": d.site} for d in devices],
+        "device_kinds": sorted({d.kind for d in devices}) if devices else [],
         "procedures": [
             {"kind": p.kind, "site": p.site, "days_since": (today - p.date).days}
             for p in inp.procedures
         ],
-        "skin": [{"finding": s.finding, "site": s.site} for s in inp.skin],
-        "skin_findings": sorted({s.finding for s in inp.skin}),
+        "skin": [{"finding": s.finding, "site": s.site} for s in skin],
+        "skin_findings": sorted({s.finding for s in skin}) if skin else [],
         "medication_classes": sorted({m.class_ for m in inp.medications}),
     }

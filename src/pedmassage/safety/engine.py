@@ -7,14 +7,17 @@ order of the input's lists. "Now" is the input's ``assessed_at``; nothing reads 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from operator import attrgetter
 
-from pedmassage.safety.combine import combine, most_restrictive
+from pedmassage.safety.combine import combined
 from pedmassage.safety.context import build_facts
-from pedmassage.safety.contract import DECISION_ORDER, Reason, ScreeningInput, ScreeningResult
+from pedmassage.safety.contract import ScreeningInput, ScreeningResult
 from pedmassage.safety.rulebook import RuleBook, default_rulebook
-from pedmassage.safety.runner import Outcome, Scope, run_groups
+from pedmassage.safety.runner import Outcome, run_groups
 from pedmassage.safety.validate import validate_input
 from pedmassage.vocabulary import site_map
+
+_READING_ORDER = attrgetter("order")
 
 
 def evaluate(inp: ScreeningInput, rulebook: RuleBook | None = None) -> ScreeningResult:
@@ -25,24 +28,21 @@ def evaluate(inp: ScreeningInput, rulebook: RuleBook | None = None) -> Screening
     """
     book = rulebook or default_rulebook()
     validate_input(inp, book.catalogue)
-    outcomes = run_groups(book.groups, Scope(build_facts(inp, book.policy)), site_map())
+    outcomes = run_groups(book.groups, build_facts(inp, book.policy), site_map())
     return _result(inp, book, outcomes)
 
 
 def _result(inp: ScreeningInput, book: RuleBook, outcomes: Sequence[Outcome]) -> ScreeningResult:
-    reasons = sorted((o.reason for o in outcomes), key=_reason_order)
+    """Reasons in reading order (``combine.reason_order``): holds first, then by rule id."""
+    reasons = [o.reason for o in sorted(outcomes, key=_READING_ORDER)]
     changes = [book.default_changes, *(o.changes for o in outcomes)]
     return ScreeningResult(
-        decision=most_restrictive(r.decision for r in reasons),
+        # the first reason is the most restrictive one (``combine.most_restrictive``)
+        decision=reasons[0].decision if reasons else "proceed",
         reasons=reasons,
-        modifications=combine(changes, site_map()),
+        modifications=combined(changes, site_map(), book.site_memo),  # a dict, validated here
         missing=sorted({m for o in outcomes for m in o.missing}),
         rules_version=book.rules_version,
         policy_version=book.policy_version,
         assessed_at=inp.assessed_at,
     )
-
-
-def _reason_order(reason: Reason) -> tuple[int, str, str]:
-    """Holds first, then modifies, then by rule id: the order a therapist should read them."""
-    return (-DECISION_ORDER[reason.decision], reason.rule_id, reason.message)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from importlib.resources import files
 from importlib.resources.abc import Traversable
@@ -22,11 +22,11 @@ import yaml
 from pydantic import ValidationError as PydanticValidationError
 
 from pedmassage.errors import KnowledgeDataError
-from pedmassage.safety.combine import Changes
+from pedmassage.safety.combine import Changes, SiteMemo
 from pedmassage.safety.compile import CompiledRule, compile_rule
 from pedmassage.safety.context import build_facts
 from pedmassage.safety.policy import Policy, load_policy
-from pedmassage.safety.runner import RuleGroup, evaluate_rule, group_rules
+from pedmassage.safety.runner import RuleGroups, evaluate_rule, group_rules
 from pedmassage.safety.samples import sample_inputs
 from pedmassage.safety.spec import Catalogue, RuleFile, RuleSpec
 from pedmassage.vocabulary import site_map
@@ -41,7 +41,9 @@ class RuleBook:
     catalogue: Catalogue
     rules_version: str
     default_changes: Changes
-    groups: tuple[RuleGroup, ...]
+    groups: RuleGroups
+    site_memo: SiteMemo = field(default_factory=dict, compare=False, repr=False)
+    """Remembered site normalisations (``combine.normalize_sites``) for this book's results."""
 
     @property
     def policy_version(self) -> str:

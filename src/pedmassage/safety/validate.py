@@ -8,20 +8,27 @@ A misspelt site, code or unit must be refused, naming the field, because a rule 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
 from pedmassage.errors import ValidationError
 from pedmassage.safety.contract import Measurement, ScreeningInput
 from pedmassage.safety.spec import Catalogue
-from pedmassage.vocabulary import code_book, site_map
+from pedmassage.vocabulary import CodeBook, SiteMap, code_book, site_map
 
 TAKEN_AT_TOLERANCE = timedelta(minutes=5)
 """Clock skew allowed between the device that took a measurement and the one screening."""
 
 
 def validate_input(inp: ScreeningInput, catalogue: Catalogue) -> None:
-    """Raise ``ValidationError`` for the first field outside the vocabularies or the timeline."""
+    """Raise ``ValidationError`` for the first field outside the vocabularies or the timeline.
+
+    Most inputs are valid: one quick pass over precomputed sets says so. Only an input it doubts
+    goes through the field-by-field checks below, which name the first offending field.
+    """
+    if _plainly_valid(inp, _allowed(catalogue)):
+        return
     _check_child(inp)
     _check_sites(inp)
     _check_codes(inp, catalogue)
@@ -106,3 +113,102 @@ def _check_procedure_dates(inp: ScreeningInput) -> None:
             raise ValidationError(
                 f"procedures[{i}].date", p.date.isoformat(), f"on or before {today.isoformat()}"
             )
+
+
+@dataclass(frozen=True)
+class _Allowed:
+    """The vocabularies as sets, and each measured code's unit and range, for the quick pass."""
+
+    catalogue: Catalogue
+    codes: CodeBook
+    sites: SiteMap
+    site_ids: frozenset[str]
+    conditions: frozenset[str]
+    devices: frozenset[str]
+    procedures: frozenset[str]
+    skin_findings: frozenset[str]
+    medication_classes: frozenset[str]
+    labs: dict[str, tuple[str, float, float]]
+    vitals: dict[str, tuple[str, float, float]]
+
+    @classmethod
+    def of(cls, catalogue: Catalogue, codes: CodeBook, sites: SiteMap) -> _Allowed:
+        vocab = catalogue.vocabulary
+        return cls(
+            catalogue=catalogue,
+            codes=codes,
+            sites=sites,
+            site_ids=frozenset(sites.sites),
+            conditions=frozenset({**codes.conditions, **vocab.extra_conditions}),
+            devices=frozenset(codes.devices),
+            procedures=frozenset(vocab.procedures),
+            skin_findings=frozenset(vocab.skin_findings),
+            medication_classes=frozenset(vocab.medication_classes),
+            labs={code: (m.unit, m.min, m.max) for code, m in codes.labs.items()},
+            vitals={code: (m.unit, m.min, m.max) for code, m in codes.vitals.items()},
+        )
+
+
+_ALLOWED: list[_Allowed] = []
+
+
+def _allowed(catalogue: Catalogue) -> _Allowed:
+    """The quick-pass tables for ``catalogue`` and the current vocabularies (built once)."""
+    codes, sites = code_book(), site_map()
+    for allowed in _ALLOWED:
+        if allowed.catalogue is catalogue and allowed.codes is codes and allowed.sites is sites:
+            return allowed
+    allowed = _Allowed.of(catalogue, codes, sites)
+    _ALLOWED[:] = [allowed, *_ALLOWED[:3]]
+    return allowed
+
+
+def _plainly_valid(inp: ScreeningInput, allowed: _Allowed) -> bool:
+    """True only when none of the checks above could fail (a quick pass, no messages)."""
+    today = inp.assessed_at.date()
+    if inp.child.birth_date > today:
+        return False
+    sites = allowed.site_ids
+    for c in inp.conditions:
+        if c.code not in allowed.conditions or (c.site is not None and c.site not in sites):
+            return False
+    for d in inp.devices:
+        if d.kind not in allowed.devices or (d.site is not None and d.site not in sites):
+            return False
+    for p in inp.procedures:
+        if p.kind not in allowed.procedures or (p.site is not None and p.site not in sites):
+            return False
+        if p.date > today:
+            return False
+    for s in inp.skin:
+        if s.finding not in allowed.skin_findings or (s.site is not None and s.site not in sites):
+            return False
+    for m in inp.medications:
+        if m.class_ not in allowed.medication_classes:
+            return False
+    return _plainly_valid_measurements(
+        inp.labs, allowed.labs, inp.assessed_at
+    ) and _plainly_valid_measurements(inp.vitals, allowed.vitals, inp.assessed_at)
+
+
+def _plainly_valid_measurements(
+    items: Sequence[Measurement], specs: dict[str, tuple[str, float, float]], assessed_at: datetime
+) -> bool:
+    if not items:
+        return True
+    latest = assessed_at + TAKEN_AT_TOLERANCE
+    codes: set[str] = set()
+    for m in items:
+        spec = specs.get(m.code)
+        if spec is None or m.unit != spec[0] or not spec[1] <= m.value <= spec[2]:
+            return False
+        if m.taken_at > latest:
+            return False
+        codes.add(m.code)
+    # two results for one code at one instant must agree; only a repeated code can clash
+    return len(codes) == len(items) or _no_conflicts(items)
+
+
+def _no_conflicts(items: Sequence[Measurement]) -> bool:
+    values: dict[tuple[str, datetime], float] = {}
+    return all(values.setdefault((m.code, m.taken_at), m.value) == m.value for m in items)

@@ -94,7 +94,9 @@ def start_session(
     _within_screening(record.screening, data.started_at)
     declined = data.child_assent is False
     state = next_state(record.status, "end_early" if declined else "start")
-    pre = _scored("pre", data.pre, child, data.started_at)
+    if data.pre is None and not declined:
+        raise ValidationError("pre", None, "a 'before' measure when the session goes ahead")
+    pre = None if data.pre is None else _scored("pre", data.pre, child, data.started_at)
     record.status = state
     record.started_at = data.started_at
     record.guardian_consent_by = data.guardian_consent_by
@@ -102,7 +104,8 @@ def start_session(
     record.consent_at = data.started_at
     record.child_assent = data.child_assent
     record.heart_rate_pre, record.spo2_pre = data.heart_rate, data.spo2
-    record.measures.append(pre)
+    if pre is not None:
+        record.measures.append(pre)
     if declined:
         record.ended_early, record.ended_at = True, data.started_at
         record.end_reason = "The child said no at the start: a refusal is always honoured."

@@ -79,7 +79,9 @@ class SessionStart(_In):
     guardian_consent_by: str = Field(min_length=1, max_length=120, description="Who gave it.")
     consent_method: ConsentMethod = "in_person"
     child_assent: bool | None = Field(None, description="null = not developmentally able.")
-    pre: MeasureIn
+    pre: MeasureIn | None = Field(
+        None, description="The 'before' measure; required unless the child says no."
+    )
     heart_rate: int | None = HeartRate
     spo2: int | None = SpO2
 

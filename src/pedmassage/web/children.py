@@ -1,10 +1,11 @@
-"""Pages for children: the ward list, a new profile, and the profile with its history."""
+"""Pages for children: the ward list, a new profile, and the profile with its history and trends."""
 
 from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from urllib.parse import urlencode
 
 import pydantic
 from fastapi import APIRouter, Request
@@ -15,6 +16,8 @@ from pedmassage.children import service
 from pedmassage.children.models import Child
 from pedmassage.children.schemas import ChildCreate, ChildPublic, ObservationPublic
 from pedmassage.errors import ValidationError
+from pedmassage.outcomes.service import child_trends
+from pedmassage.outcomes.trend import InstrumentTrend
 from pedmassage.sessions.schemas import SessionPublic
 from pedmassage.sessions.service import (
     latest_screening,
@@ -27,6 +30,7 @@ from pedmassage.web.deps import NowDep, PageDb
 from pedmassage.web.forms import Errors, FormDep, FormInput, domain_errors, pydantic_errors
 from pedmassage.web.rendering import SETTING_LABELS, labelled, render
 from pedmassage.web.scales import scale_name
+from pedmassage.web.session_fields import STATE_LABELS
 
 router = APIRouter(include_in_schema=False)
 
@@ -72,6 +76,19 @@ class SessionRow:
     pre: float | None
     post: float | None
 
+    @property
+    def state_label(self) -> str:
+        return STATE_LABELS.get(self.session.status, self.session.status)
+
+
+@dataclass(frozen=True)
+class TrendChart:
+    """One instrument's chart: its name, how many sessions it shows, and where the SVG is."""
+
+    name: str
+    sessions: int
+    src: str
+
 
 @router.get("/")
 def children_list(request: Request, db: PageDb, now: NowDep, ward: str = "") -> Response:
@@ -114,10 +131,13 @@ def create_child(request: Request, form: FormDep, db: PageDb, now: NowDep) -> Re
 @router.get("/children/{child_id}")
 def child_profile(child_id: str, request: Request, db: PageDb, now: NowDep) -> Response:
     """Everything needed at the bedside before touching the child, on one page."""
+    from pedmassage.web.homecare import home_program_section
+
     child = service.get_child(db=db, child_id=child_id)
     public = service.to_public(child, now.date())
     screening = latest_screening(db=db, child_id=child.id)
     sessions = [_session_row(session_public(s)) for s in list_sessions(db=db, child_id=child.id)]
+    charts = [_chart(child.id, t) for t in child_trends(db=db, child_id=child.id)]
     return render(
         request,
         "children/profile.html",
@@ -126,8 +146,14 @@ def child_profile(child_id: str, request: Request, db: PageDb, now: NowDep) -> R
             "corrected_age": corrected_age_label(public),
             "observations": latest_observations(public.observations),
             "screening": screening_public(screening) if screening else None,
-            "sessions": list(reversed(sessions)),
-            "has_trend": any(r.pre is not None and r.post is not None for r in sessions),
+            "sessions": newest_first(sessions),
+            "charts": charts,
+            "home": home_program_section(
+                db=db,
+                child_id=child.id,
+                as_of=now.date(),
+                staff=request.query_params.get("staff"),
+            ),
         },
     )
 
@@ -182,6 +208,26 @@ def _session_row(session: SessionPublic) -> SessionRow:
         instrument=scale_name(measured.instrument_id) if measured else "",
         pre=pre.total if pre else None,
         post=post.total if post else None,
+    )
+
+
+def newest_first(rows: list[SessionRow]) -> list[SessionRow]:
+    """Newest first, with drafts not yet started on top: they are what happens next.
+
+    Rows arrive oldest first by start time; how a database sorts the missing start times of
+    drafts differs, so they are put on top here rather than left to the query.
+    """
+    waiting = [r for r in rows if r.session.started_at is None]
+    started = [r for r in rows if r.session.started_at is not None]
+    return [*reversed(waiting), *reversed(started)]
+
+
+def _chart(child_id: str, trend: InstrumentTrend) -> TrendChart:
+    query = urlencode({"instrument": trend.instrument_id})
+    return TrendChart(
+        name=scale_name(trend.instrument_id),
+        sessions=len(trend.points),
+        src=f"/api/v1/children/{child_id}/trend.svg?{query}",
     )
 
 

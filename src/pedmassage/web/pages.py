@@ -16,7 +16,16 @@ from fastapi.staticfiles import StaticFiles
 from starlette.responses import Response
 
 from pedmassage.errors import ConflictError, NotFoundError, ValidationError
-from pedmassage.web import children, observations, screenings, sessions
+from pedmassage.web import (
+    bedside,
+    children,
+    evidence,
+    homecare,
+    lifecycle,
+    observations,
+    screenings,
+    sessions,
+)
 from pedmassage.web.rendering import STATIC_DIR, render
 
 API_PREFIX = "/api/"
@@ -27,8 +36,10 @@ Handler = Callable[[Request, Any], Response | Awaitable[Response]]
 def install(app: FastAPI) -> None:
     """Add the pages after the API, so API routes and their JSON errors stay as they are."""
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    for module in (children, observations, screenings, sessions):
+    for module in (children, observations, screenings, sessions, lifecycle, bedside):
         app.include_router(module.router)
+    app.include_router(homecare.router)
+    app.include_router(evidence.router)
     _page_errors(app, NotFoundError, "errors/not_found.html", 404)
     _page_errors(app, ConflictError, "errors/conflict.html", 409)
     _page_errors(app, ValidationError, "errors/invalid.html", 422)

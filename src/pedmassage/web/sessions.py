@@ -1,51 +1,56 @@
-"""The session form: document what was delivered, within what the screening allowed.
+"""The one-step session form: document a whole session after it happened, within what the
+screening allowed.
 
 The form offers only what the screening permits (avoided sites and pressures above the ceiling are
 disabled), and the service checks again, so a tampered post is refused like any other mistake.
+The live, step-by-step path beside it is ``bedside.py``; the stored session's page is
+``lifecycle.py``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-import pydantic
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from pedmassage.children import service as children
 from pedmassage.errors import ConflictError, ValidationError
-from pedmassage.planning.catalogue import NEVER_MASSAGED
-from pedmassage.safety.contract import Modifications
 from pedmassage.sessions import service
 from pedmassage.sessions.models import Screening
 from pedmassage.sessions.schemas import ScreeningPublic, SessionCreate
-from pedmassage.vocabulary import site_map
 from pedmassage.web.deps import NowDep, PageDb
 from pedmassage.web.forms import (
     Errors,
     FormDep,
     FormInput,
     domain_errors,
-    field_key,
     local_input_value,
     parse_local_datetime,
-    pydantic_errors,
 )
-from pedmassage.web.rendering import PRESSURE_LABELS, render
-from pedmassage.web.scales import ScaleForm, item_scores, scale_form
-from pedmassage.web.screenings import DEFAULT_GOALS, technique_labels
+from pedmassage.web.rendering import render
+from pedmassage.web.scales import ScaleForm, scale_form
+from pedmassage.web.screenings import DEFAULT_GOALS
+from pedmassage.web.session_fields import (
+    CONSENT_METHOD_LABELS,
+    SEVERITY_LABELS,
+    FormError,
+    body_map,
+    cue_groups,
+    measure_fields,
+    planned_delivery,
+    pressure_options,
+    session_key,
+    validated,
+)
 
 if TYPE_CHECKING:
     from pedmassage.planning.plan import SessionPlan
 
 router = APIRouter(include_in_schema=False)
-
-NEVER_OFFERED = frozenset({NEVER_MASSAGED})
-"""Sites never massaged; the body map does not offer them at all."""
 
 TEXT_FIELDS = (
     "therapist",
@@ -53,32 +58,22 @@ TEXT_FIELDS = (
     "pressure",
     "technique",
     "guardian_consent_by",
+    "consent_method",
     "status",
     "end_reason",
+    "heart_rate_pre",
+    "heart_rate_post",
+    "spo2_pre",
+    "spo2_post",
     "response",
     "note",
 )
-
-
-@dataclass(frozen=True)
-class SiteOption:
-    """One tile of the body map; ``blocked`` says why it may not be chosen, if it may not."""
-
-    id: str
-    label: str
-    blocked: str | None
-    gentle: bool
-
-    @property
-    def avoided(self) -> bool:
-        return self.blocked is not None
-
-
-@dataclass(frozen=True)
-class PressureOption:
-    level: int
-    label: str
-    allowed: bool
+ADVERSE_INPUTS = {
+    "adverse_description": "description",
+    "adverse_severity": "severity",
+    "adverse_action": "action_taken",
+}
+"""The optional adverse event's inputs and the ``AdverseEventCreate`` field each one fills."""
 
 
 @router.get("/screenings/{screening_id}/session")
@@ -117,71 +112,9 @@ def record_session(
     return RedirectResponse(f"/children/{screening.child_id}#sessions", status_code=303)
 
 
-class FormError(Exception):
-    """The form itself is incomplete or malformed; every such error is reported at once."""
-
-    def __init__(self, errors: Errors) -> None:
-        super().__init__(", ".join(errors))
-        self.errors = errors
-
-
 def session_create(form: FormInput, screening_id: str) -> SessionCreate:
     """The post as a ``SessionCreate``, or every field-level mistake together."""
-    fields, errors = _session_fields(form, screening_id)
-    try:
-        data = SessionCreate.model_validate(fields)
-    except pydantic.ValidationError as exc:
-        raise FormError({**pydantic_errors(exc, session_key), **errors}) from exc
-    if errors:
-        raise FormError(errors)
-    return data
-
-
-def session_key(path: str) -> str:
-    """Instrument errors belong beside the one scale picker, not beside "before" or "after"."""
-    if path in ("pre.instrument", "post.instrument"):
-        return "instrument"
-    if path.startswith("items."):
-        return "measures"  # a scoring refusal names the item but not the timepoint
-    return field_key(path)
-
-
-def body_map(mods: Modifications) -> list[tuple[str, list[SiteOption]]]:
-    """Sites grouped under the large regions, marking what the screening forbids or limits."""
-    sites = site_map()
-    groups: dict[str, list[SiteOption]] = {}
-    for site in sites.sites.values():
-        if site.id in NEVER_OFFERED:
-            continue
-        chain = sites.ancestors(site.id)
-        region = chain[-2] if len(chain) > 1 else chain[-1]
-        groups.setdefault(sites.label(region), []).append(
-            SiteOption(
-                id=site.id,
-                label=site.label,
-                blocked=_blocked(site.id, mods.avoid_sites),
-                gentle=any(sites.overlaps(g, site.id) for g in mods.gentle_sites),
-            )
-        )
-    return list(groups.items())
-
-
-def _blocked(site: str, avoid: list[str]) -> str | None:
-    """Why a site may not be massaged: it lies in an avoided region, or it contains one (the
-    service refuses both, so "whole body" is out whenever any part of it is)."""
-    sites = site_map()
-    if any(sites.covers(a, site) for a in avoid):
-        return "no contact"
-    if any(sites.covers(site, a) for a in avoid):
-        return "includes a no-contact area"
-    return None
-
-
-def pressure_options(mods: Modifications) -> list[PressureOption]:
-    ceiling = 5 if mods.max_pressure is None else mods.max_pressure
-    return [
-        PressureOption(level, label, level <= ceiling) for level, label in PRESSURE_LABELS.items()
-    ]
+    return validated(SessionCreate, *_session_fields(form, screening_id))
 
 
 def _open_screening(db: Session, screening_id: str) -> Screening:
@@ -194,9 +127,14 @@ def _open_screening(db: Session, screening_id: str) -> Screening:
     return screening
 
 
-def _scales(db: Session, screening: ScreeningPublic, now: datetime) -> list[ScaleForm]:
-    child = children.get_child(db=db, child_id=screening.child_id)
+def scales_for(db: Session, child_id: str, now: datetime) -> list[ScaleForm]:
+    """The pain scales that fit the child now, best first."""
+    child = children.get_child(db=db, child_id=child_id)
     return [scale_form(i) for i in service.suitable_pain_instruments(child, now)]
+
+
+def _scales(db: Session, screening: ScreeningPublic, now: datetime) -> list[ScaleForm]:
+    return scales_for(db, screening.child_id, now)
 
 
 def _session_fields(form: FormInput, screening_id: str) -> tuple[dict[str, object], Errors]:
@@ -212,24 +150,25 @@ def _session_fields(form: FormInput, screening_id: str) -> tuple[dict[str, objec
         screening_id=screening_id,
         regions=form.values("regions"),
         child_assent=form.tristate("child_assent"),
+        cues=form.values("cues"),
+        adverse_events=_adverse_events(form, fields.get("started_at")),
     )
     instrument = form.text("instrument")
     for timepoint in ("pre", "post"):
-        fields[timepoint], item_errors = _measure(form, timepoint, instrument)
+        fields[timepoint], item_errors = measure_fields(form, timepoint, instrument)
         errors.update(item_errors)
     return fields, errors
 
 
-def _measure(form: FormInput, timepoint: str, instrument: str) -> tuple[dict[str, object], Errors]:
-    if not instrument:
-        return {"items": {}}, {}  # pydantic then reports the missing instrument
-    try:
-        scale = scale_form(instrument)
-    except ValidationError:
-        chosen: dict[str, object] = {"instrument": instrument, "items": {}}
-        return chosen, {"instrument": "Choose a scale from the list."}
-    items, errors = item_scores(form, timepoint, scale)
-    return {"instrument": instrument, "items": items}, errors
+def _adverse_events(form: FormInput, started_at: object) -> list[dict[str, object]]:
+    """The optional adverse event: none when all its boxes are empty, else all are required."""
+    given = form.present(ADVERSE_INPUTS)
+    if not given:
+        return []
+    event: dict[str, object] = {ADVERSE_INPUTS[name]: value for name, value in given.items()}
+    if started_at is not None:
+        event["occurred_at"] = started_at
+    return [event]
 
 
 def _defaults(
@@ -240,20 +179,13 @@ def _defaults(
     assent: str,
 ) -> FormInput:
     """Pre-filled from the plan, so a busy therapist only corrects what differed."""
-    regions = list(dict.fromkeys(r.site for r in plan.regions))
-    labels = technique_labels()
-    techniques = ", ".join(
-        dict.fromkeys(labels.get(r.technique, r.technique) for r in plan.regions)
-    )
     start = default_start(now, screening.assessed_at)
     return FormInput(
         {
             "therapist": [screening.actor],
             "started_at": [local_input_value(start)],
-            "minutes": [str(max(1, round(plan.total_minutes)))],
-            "pressure": [str(default_pressure(plan, screening.result.modifications))],
-            "regions": regions,
-            "technique": [techniques[:120]],
+            **planned_delivery(plan, screening.result.modifications),
+            "consent_method": ["in_person"],
             "status": ["completed"],
             "child_assent": [assent],
             "instrument": [scales[0].id] if scales else [],
@@ -267,14 +199,6 @@ def default_start(now: datetime, screened_at: datetime) -> datetime:
     moment = max(now, screened_at)
     floor = moment.replace(second=0, microsecond=0)
     return floor if floor == moment else floor + timedelta(minutes=1)
-
-
-def default_pressure(plan: SessionPlan, mods: Modifications) -> int:
-    """The plan's firmest stroke, but light where a planned site is gentle-only."""
-    sites = site_map()
-    level = max((r.pressure for r in plan.regions), default=0)
-    gentle = any(sites.overlaps(g, r.site) for g in mods.gentle_sites for r in plan.regions)
-    return min(level, 1) if gentle else level
 
 
 def screening_assent(screening: Screening) -> str:
@@ -323,6 +247,9 @@ def _form_page(
             "body_map": body_map(mods),
             "pressures": pressure_options(mods),
             "mods": mods,
+            "cue_groups": cue_groups(),
+            "consent_methods": list(CONSENT_METHOD_LABELS.items()),
+            "severities": list(SEVERITY_LABELS.items()),
         },
         status_code=status_code,
     )

@@ -1,0 +1,199 @@
+"""Home programs: the care team, prescribing, the parent's diary, parent confidence and flags.
+
+There is no login yet, so every request names its viewer in the query: ``?guardian=<guardian id>``
+for a parent or ``?staff=<name>`` for staff. A viewer not linked to the child gets a 403 in the
+usual error shape, naming the field ``viewer``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import JSONResponse, Response
+from fastapi.routing import APIRoute
+
+from pedmassage.api.deps import NowDep, SessionDep
+from pedmassage.homecare import service
+from pedmassage.homecare.access import AccessDeniedError, Viewer
+from pedmassage.homecare.public import (
+    flag_public,
+    log_public,
+    measure_public,
+    parent_public,
+    program_public,
+)
+from pedmassage.homecare.schemas import (
+    CareTeamMemberCreate,
+    CareTeamMemberPublic,
+    FlagAcknowledge,
+    FlagPublic,
+    HomeLogCreate,
+    HomeLogPublic,
+    HomeProgramCreate,
+    HomeProgramPublic,
+    HomeSummaryPublic,
+    ParentMeasureCreate,
+    ParentMeasurePublic,
+    ParentPublic,
+)
+
+
+class _ViewerCheckedRoute(APIRoute):
+    """Answers :class:`AccessDeniedError` with 403 once the unit of work has rolled back."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def checked(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except AccessDeniedError as exc:
+                return denied(exc)
+
+        return checked
+
+
+def denied(exc: AccessDeniedError) -> JSONResponse:
+    detail = {"field": exc.field, "value": None, "allowed": "a linked viewer", "message": str(exc)}
+    return JSONResponse({"detail": [detail]}, status_code=403)
+
+
+router = APIRouter(prefix="/api/v1", tags=["home programs"], route_class=_ViewerCheckedRoute)
+
+GUARDIAN_HELP = "A parent: their guardian id (until login arrives)."
+STAFF_HELP = "Staff: their name as on the care team (until login arrives)."
+
+
+def _viewer(
+    guardian: Annotated[str | None, Query(description=GUARDIAN_HELP)] = None,
+    staff: Annotated[str | None, Query(description=STAFF_HELP)] = None,
+) -> Viewer:
+    return Viewer.from_parts(guardian=guardian, staff=staff)
+
+
+ViewerDep = Annotated[Viewer, Depends(_viewer)]
+StaffQuery = Annotated[str, Query(min_length=1, max_length=80, description=STAFF_HELP)]
+
+
+@router.post("/children/{child_id}/care-team", status_code=201)
+def add_care_team_member(
+    child_id: str, data: CareTeamMemberCreate, db: SessionDep, now: NowDep
+) -> CareTeamMemberPublic:
+    """Put staff on the child's care team: only they see the child's home program."""
+    member = service.add_care_team_member(
+        db=db, child_id=child_id, staff_name=data.staff_name, role=data.role, now=now
+    )
+    return CareTeamMemberPublic.model_validate(member)
+
+
+@router.get("/children/{child_id}/care-team")
+def care_team(child_id: str, db: SessionDep) -> list[CareTeamMemberPublic]:
+    members = service.care_team(db=db, child_id=child_id)
+    return [CareTeamMemberPublic.model_validate(m) for m in members]
+
+
+@router.get("/children/{child_id}/parents")
+def parents(child_id: str, staff: StaffQuery, db: SessionDep) -> list[ParentPublic]:
+    """The child's parents with the guardian ids that open their home pages (care team only)."""
+    return [
+        parent_public(g)
+        for g in service.parents(db=db, viewer=Viewer.staff(staff), child_id=child_id)
+    ]
+
+
+@router.post("/children/{child_id}/home-program", status_code=201)
+def prescribe(
+    child_id: str, data: HomeProgramCreate, staff: StaffQuery, db: SessionDep, now: NowDep
+) -> HomeProgramPublic:
+    """Prescribe the routine from the planner on the latest screening (409 on a hold)."""
+    program = service.prescribe_home_program(
+        db=db,
+        child_id=child_id,
+        prescribed_by=staff,
+        screening_id=data.screening_id,
+        goals=data.goals,
+        minutes=data.minutes,
+        sessions_per_week=data.sessions_per_week,
+        weeks=data.weeks,
+        now=now,
+    )
+    return program_public(program)
+
+
+@router.get("/children/{child_id}/home-program")
+def summary(child_id: str, viewer: ViewerDep, db: SessionDep, now: NowDep) -> HomeSummaryPublic:
+    """The current routine, adherence so far, recent diary entries, PSOC scores and open flags."""
+    return service.child_home_summary(db=db, viewer=viewer, child_id=child_id, as_of=now.date())
+
+
+@router.get("/home-programs/{program_id}")
+def get_program(program_id: str, viewer: ViewerDep, db: SessionDep) -> HomeProgramPublic:
+    return program_public(service.get_program(db=db, viewer=viewer, program_id=program_id))
+
+
+@router.post("/home-programs/{program_id}/logs", status_code=201)
+def log_session(
+    program_id: str, data: HomeLogCreate, viewer: ViewerDep, db: SessionDep, now: NowDep
+) -> HomeLogPublic:
+    """A parent logs one home session; a problem raises a flag on the care team's list."""
+    log = service.log_home_session(
+        db=db,
+        viewer=viewer,
+        program_id=program_id,
+        session_date=data.session_date,
+        minutes=data.minutes,
+        response=data.response,
+        problem=data.problem,
+        note=data.note,
+        now=now,
+    )
+    return log_public(log)
+
+
+@router.get("/home-programs/{program_id}/logs")
+def list_logs(program_id: str, viewer: ViewerDep, db: SessionDep) -> list[HomeLogPublic]:
+    program = service.get_program(db=db, viewer=viewer, program_id=program_id)
+    return [log_public(log) for log in program.logs]
+
+
+@router.post("/children/{child_id}/parent-measures", status_code=201)
+def record_parent_measure(
+    child_id: str, data: ParentMeasureCreate, viewer: ViewerDep, db: SessionDep, now: NowDep
+) -> ParentMeasurePublic:
+    """Score a parent-confidence measure (PSOC, 17 items 1-6) and keep it with its version."""
+    measure = service.record_parent_measure(
+        db=db,
+        viewer=viewer,
+        child_id=child_id,
+        instrument=data.instrument,
+        items=data.items,
+        now=now,
+    )
+    return measure_public(measure)
+
+
+@router.get("/flags")
+def open_flags(staff: StaffQuery, db: SessionDep) -> list[FlagPublic]:
+    """Open flags for the children on this person's care team, urgent first."""
+    return [flag_public(f) for f in service.open_flags(db=db, staff_name=staff)]
+
+
+@router.post("/flags/{flag_id}/acknowledge")
+def acknowledge(
+    flag_id: str,
+    staff: StaffQuery,
+    db: SessionDep,
+    now: NowDep,
+    data: FlagAcknowledge | None = None,
+) -> FlagPublic:
+    """Record who reviewed the problem, when, and what they did; it leaves the open list."""
+    flag = service.acknowledge_flag(
+        db=db,
+        viewer=Viewer.staff(staff),
+        flag_id=flag_id,
+        action=data.action if data else "",
+        now=now,
+    )
+    return flag_public(flag)

@@ -1,0 +1,180 @@
+"""``pedmassage evidence``: the study library, pooled claims, plots and handouts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import typer
+
+from pedmassage.cli.common import console, fail, handles_errors, print_json
+
+if TYPE_CHECKING:
+    from pedmassage.stats import PooledResult, StudyTable
+
+app = typer.Typer(
+    help="Evidence: studies, claims with their GRADE certainty, pooling, plots and handouts.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
+
+MEASURE_HELP = "SMD, MD, RR, OR, RD or GEN (yi,vi given)."
+METHOD_HELP = "FE, DL, REML or PM."
+TEST_HELP = "z, or hksj (Knapp-Hartung)."
+CLAIM_COLUMNS = ("id", "grade", "result")
+STUDY_COLUMNS = ("id", "design", "verified", "rob_overall")
+
+
+@app.command("list")
+@handles_errors
+def list_(
+    topic: str = typer.Option(None, help="Only this topic, e.g. preterm."),
+    studies: bool = typer.Option(False, "--studies", help="List the studies instead of claims."),
+    as_json: bool = typer.Option(False, "--json", help="JSON instead of a table."),
+) -> None:
+    """Every claim with its certainty and whether it is pooled (or every study with --studies)."""
+    from pedmassage.evidence import listing
+
+    rows = listing.study_rows(topic) if studies else listing.claim_rows(topic)
+    if as_json:
+        print_json(rows)
+        return
+    from rich.table import Table
+
+    columns = list(STUDY_COLUMNS if studies else CLAIM_COLUMNS)
+    table = Table(*columns)
+    for row in rows:
+        table.add_row(*(str(row[c]) for c in columns))
+    console().print(table)
+
+
+@app.command("show")
+@handles_errors
+def show(
+    ident: str = typer.Argument(..., metavar="ID", help="A claim, study or topic id."),
+) -> None:
+    """A claim (with its pooled result and grade), a study, or a topic, as JSON."""
+    from pedmassage.evidence import listing
+
+    print_json(listing.show(ident))
+
+
+@app.command("pool")
+@handles_errors
+def pool(
+    input_file: Path = typer.Option(..., "--input", help="CSV: study,yi,vi or the raw columns."),
+    measure: str = typer.Option("GEN", help=MEASURE_HELP),
+    method: str = typer.Option("REML", help=METHOD_HELP),
+    test: str = typer.Option("z", help=TEST_HELP),
+) -> None:
+    """Pool the studies of a CSV file and print the result as JSON (metafor's numbers)."""
+    _, result = _pooled_table(input_file, measure, method, test)
+    print_json(result.as_json())
+
+
+@app.command("forest")
+@handles_errors
+def forest(
+    claim: str = typer.Argument(
+        None, metavar="[CLAIM]", help="A claim id, e.g. preterm.weight_gain."
+    ),
+    input_file: Path = typer.Option(None, "--input", help="Plot a CSV instead of a claim."),
+    measure: str = typer.Option("GEN", help=MEASURE_HELP),
+    method: str = typer.Option("REML", help=METHOD_HELP),
+    test: str = typer.Option("z", help=TEST_HELP),
+    fmt: str = typer.Option("svg", "--format", help="svg or png."),
+    output: Path = typer.Option(None, "--output", help="File to write (required for png)."),
+) -> None:
+    """Forest plot of a claim, or of a CSV (weights, diamond, prediction interval, RoB 2)."""
+    from pedmassage.evidence import plots
+    from pedmassage.evidence.synthesis import synthesize
+
+    if input_file is not None:
+        table, result = _pooled_table(input_file, measure, method, test)
+        data = plots.forest_for_table(table, result, measure, title=input_file.name)
+    else:
+        data = plots.forest_for_claim(synthesize(_claim_id(claim)))
+    _write(plots.forest_plot(data, fmt), fmt, output)
+
+
+@app.command("funnel")
+@handles_errors
+def funnel(
+    claim: str = typer.Argument(
+        None, metavar="[CLAIM]", help="A claim id, e.g. preterm.weight_gain."
+    ),
+    input_file: Path = typer.Option(None, "--input", help="Plot a CSV instead of a claim."),
+    measure: str = typer.Option("GEN", help=MEASURE_HELP),
+    method: str = typer.Option("REML", help=METHOD_HELP),
+    test: str = typer.Option("z", help=TEST_HELP),
+    fmt: str = typer.Option("svg", "--format", help="svg or png."),
+    output: Path = typer.Option(None, "--output", help="File to write (required for png)."),
+) -> None:
+    """Funnel plot of a claim's or a CSV's estimates against their standard errors."""
+    from pedmassage.evidence import plots
+    from pedmassage.evidence.synthesis import synthesize
+
+    if input_file is not None:
+        table, result = _pooled_table(input_file, measure, method, test)
+        data = plots.funnel_for_table(table, result, measure, title=input_file.name)
+    else:
+        data = plots.funnel_for_claim(synthesize(_claim_id(claim)))
+    _write(plots.funnel_plot(data, fmt), fmt, output)
+
+
+@app.command("handout")
+@handles_errors
+def handout(
+    topic: str = typer.Argument(..., help="A topic id, e.g. asthma (see `evidence list`)."),
+    audience: str = typer.Option("family", help="family or physician."),
+    fmt: str = typer.Option("html", "--format", help="html or pdf."),
+    output: Path = typer.Option(None, "--output", help="File to write (required for pdf)."),
+) -> None:
+    """The family handout or the physician summary for a topic, as HTML or PDF."""
+    from pedmassage.evidence import documents
+    from pedmassage.evidence.handouts import handout as build
+
+    if fmt not in ("html", "pdf"):
+        fail("format", f"{fmt!r} is not allowed; allowed: html or pdf")
+    document = build(topic, audience)
+    data = documents.pdf(document) if fmt == "pdf" else documents.html(document).encode()
+    _write(data, fmt, output)
+
+
+def _pooled_table(
+    input_file: Path, measure: str, method: str, test: str
+) -> tuple[StudyTable, PooledResult]:
+    """Read and pool a CSV; any problem is a message naming it and exit code 2."""
+    from pedmassage.errors import ValidationError
+    from pedmassage.stats import pool as run
+    from pedmassage.stats import read_study_csv
+
+    try:
+        text = input_file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        fail(
+            "input",
+            f"cannot read {input_file}: {exc.strerror if isinstance(exc, OSError) else exc}",
+        )
+    try:
+        table = read_study_csv(text, measure=measure)
+        result = run(table.yi, table.vi, method=method, test=test)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        fail(exc.field, exc.message.removeprefix(f"{exc.field}: "))
+    return table, result
+
+
+def _claim_id(claim: str | None) -> str:
+    if not claim:
+        fail("claim", "give a claim id (see `pedmassage evidence list`) or --input FILE.csv")
+    return str(claim)
+
+
+def _write(data: bytes, fmt: str, output: Path | None) -> None:
+    if output is None:
+        if fmt in ("png", "pdf"):
+            fail("output", f"{fmt} is binary: give --output FILE")
+        typer.echo(data.decode(), nl=False)
+        return
+    output.write_bytes(data)
+    console(stderr=True).print(f"wrote {output} ({len(data)} bytes)")

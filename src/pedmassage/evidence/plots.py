@@ -1,0 +1,459 @@
+"""Forest and funnel plots (matplotlib object API, SVG or PNG), for a claim or a table of studies.
+
+A forest plot shows each study's estimate and 95% CI (squares sized by their weight in the pool),
+the pooled estimate as a diamond, the prediction interval beneath it, and the RoB 2 judgements
+beside each study. A funnel plot shows each estimate against its standard error with the pseudo 95%
+limits around the pooled estimate. matplotlib is imported lazily, and the SVG is reproducible: no
+date in the metadata, a fixed hash salt for element ids, and text kept as text.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+
+from pedmassage.errors import ValidationError
+from pedmassage.evidence.model import RATIO_MEASURES, RiskOfBias
+from pedmassage.evidence.synthesis import ClaimSynthesis
+from pedmassage.stats import PooledResult, StudyTable, egger_test
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+Format = Literal["svg", "png"]
+FORMATS: tuple[Format, ...] = ("svg", "png")
+MEDIA_TYPES: dict[str, str] = {"svg": "image/svg+xml", "png": "image/png"}
+Z_95 = 1.959963984540054
+
+MEASURE_NAMES: dict[str, str] = {
+    "MD": "Mean difference",
+    "SMD": "Standardized mean difference",
+    "g": "Hedges' g",
+    "ES": "Effect size",
+    "RR": "Risk ratio",
+    "OR": "Odds ratio",
+    "RD": "Risk difference",
+    "GEN": "Effect size",
+}
+ROB_STYLE: dict[str, tuple[str, str]] = {
+    "low": ("#15803d", "+"),
+    "some concerns": ("#b45309", "!"),
+    "high": ("#b91c1c", "−"),
+    "not assessed": ("#9aa5b1", "?"),
+}
+ROB_LEGEND = (
+    "Risk of bias (RoB 2): D1 randomization, D2 deviations from intended interventions, "
+    "D3 missing outcome data, D4 measurement of the outcome,",
+    "D5 selection of the reported result, All overall.   + low   ! some concerns   − high   "
+    "? not assessed",
+)
+RC: dict[Any, Any] = {
+    "svg.hashsalt": "pedmassage-evidence",
+    "svg.fonttype": "none",
+    "font.family": "DejaVu Sans",
+}
+INK, MUTED, ACCENT = "#1f2933", "#52606d", "#0f5e57"
+
+_LOCK = threading.Lock()
+
+
+@dataclass(frozen=True)
+class ForestRow:
+    """One study row on the reported scale; ``weight`` in percent when the row is pooled."""
+
+    label: str
+    estimate: float
+    ci_low: float | None
+    ci_high: float | None
+    weight: float | None
+    pooled: bool
+    risk_of_bias: RiskOfBias | None = None
+
+
+@dataclass(frozen=True)
+class PooledSummary:
+    """The diamond and the prediction interval, on the reported scale."""
+
+    estimate: float
+    ci_low: float
+    ci_high: float
+    pi_low: float
+    pi_high: float
+    k: int
+    tau2: float
+    i2: float
+    q: float
+    q_p: float
+    method: str
+    test: str
+
+
+@dataclass(frozen=True)
+class ForestData:
+    title: str
+    axis_label: str
+    rows: tuple[ForestRow, ...]
+    pooled: PooledSummary | None
+    log_scale: bool
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class FunnelData:
+    """Estimates and standard errors on the analysis scale (log for ratios)."""
+
+    title: str
+    axis_label: str
+    labels: tuple[str, ...]
+    yi: tuple[float, ...]
+    se: tuple[float, ...]
+    estimate: float | None
+    note: str
+
+
+def checked_format(fmt: str) -> Format:
+    if fmt in FORMATS:
+        return fmt
+    raise ValidationError("format", fmt, "svg or png")
+
+
+# ----------------------------------------------------------------------------- data
+
+
+def forest_for_claim(synthesis: ClaimSynthesis) -> ForestData:
+    """A claim's rows with their RoB judgements; refused when the claim has no estimates."""
+    claim = synthesis.claim
+    if not synthesis.rows:
+        raise ValidationError(
+            "claim", claim.id, "a claim with effect estimates to plot (this one has none)"
+        )
+    rows = tuple(
+        ForestRow(r.label, r.estimate, r.ci_low, r.ci_high, r.weight, r.pooled, r.risk_of_bias)
+        for r in synthesis.rows
+    )
+    pooled = None
+    if synthesis.pooled is not None:
+        pooled = _summary(synthesis.pooled, synthesis.reported)
+    return ForestData(
+        title=f"{claim.outcome} ({claim.id})",
+        axis_label=axis_label(claim.measure or "GEN", claim.unit),
+        rows=rows,
+        pooled=pooled,
+        log_scale=synthesis.ratio,
+        note=synthesis.note,
+    )
+
+
+def forest_for_table(
+    table: StudyTable, result: PooledResult, measure: str, title: str = "Pooled studies"
+) -> ForestData:
+    """Rows computed from a CSV table; ratios are shown back on their own scale."""
+    ratio = measure in RATIO_MEASURES
+    back = math.exp if ratio else float
+    rows = []
+    for label, yi, vi, weight in zip(
+        table.studies, table.yi, table.vi, result.weights, strict=True
+    ):
+        half = Z_95 * math.sqrt(float(vi))
+        rows.append(
+            ForestRow(label, back(yi), back(yi - half), back(yi + half), weight, pooled=True)
+        )
+    return ForestData(
+        title=title,
+        axis_label=axis_label(measure, None),
+        rows=tuple(rows),
+        pooled=_summary(result, back),
+        log_scale=ratio,
+    )
+
+
+def funnel_for_claim(synthesis: ClaimSynthesis) -> FunnelData:
+    """The pooled rows (or, without a pool, every row with a CI) against their standard errors."""
+    rows = [r for r in synthesis.rows if r.yi is not None and r.vi is not None]
+    if synthesis.pooled is not None:
+        rows = [r for r in rows if r.pooled]
+    if not rows:
+        raise ValidationError(
+            "claim",
+            synthesis.claim.id,
+            "a claim with at least one effect estimate with a confidence interval",
+        )
+    yi = tuple(float(r.yi) for r in rows if r.yi is not None)
+    vi = tuple(float(r.vi) for r in rows if r.vi is not None)
+    estimate = synthesis.pooled.estimate if synthesis.pooled else None
+    measure = synthesis.claim.measure or "GEN"
+    return FunnelData(
+        title=f"{synthesis.claim.outcome} ({synthesis.claim.id})",
+        axis_label=axis_label(measure, synthesis.claim.unit, analysis_scale=True),
+        labels=tuple(r.label for r in rows),
+        yi=yi,
+        se=tuple(math.sqrt(v) for v in vi),
+        estimate=estimate,
+        note=asymmetry_note(yi, vi),
+    )
+
+
+def funnel_for_table(
+    table: StudyTable, result: PooledResult, measure: str, title: str = "Pooled studies"
+) -> FunnelData:
+    yi = tuple(float(y) for y in table.yi)
+    vi = tuple(float(v) for v in table.vi)
+    return FunnelData(
+        title=title,
+        axis_label=axis_label(measure, None, analysis_scale=True),
+        labels=table.studies,
+        yi=yi,
+        se=tuple(math.sqrt(v) for v in vi),
+        estimate=result.estimate,
+        note=asymmetry_note(yi, vi),
+    )
+
+
+def asymmetry_note(yi: Sequence[float], vi: Sequence[float]) -> str:
+    """Egger's regression test when there are three or more studies; otherwise say why not."""
+    if len(yi) < 3:
+        return f"Too few studies (k = {len(yi)}) to judge funnel asymmetry."
+    egger = egger_test(yi, vi)
+    return f"Egger regression test: z = {egger.statistic:.2f}, {_p(egger.p)} (k = {len(yi)})."
+
+
+def axis_label(measure: str, unit: str | None, *, analysis_scale: bool = False) -> str:
+    name = MEASURE_NAMES.get(measure, measure)
+    if analysis_scale and measure in RATIO_MEASURES:
+        name = f"log {name.lower()}"
+    return f"{name} ({unit})" if unit else name
+
+
+def _summary(result: PooledResult, back: Any) -> PooledSummary:
+    return PooledSummary(
+        estimate=back(result.estimate),
+        ci_low=back(result.ci_low),
+        ci_high=back(result.ci_high),
+        pi_low=back(result.pi_low),
+        pi_high=back(result.pi_high),
+        k=result.k,
+        tau2=result.tau2,
+        i2=result.i2,
+        q=result.q,
+        q_p=result.q_p,
+        method=result.method,
+        test=result.test,
+    )
+
+
+# ----------------------------------------------------------------------------- drawing
+
+
+def forest_plot(data: ForestData, fmt: str = "svg") -> bytes:
+    """The forest plot as SVG or PNG bytes."""
+    fmt = checked_format(fmt)
+    with _LOCK, _rc():
+        fig = _forest_figure(data)
+        return _save(fig, fmt)
+
+
+def funnel_plot(data: FunnelData, fmt: str = "svg") -> bytes:
+    """The funnel plot as SVG or PNG bytes."""
+    fmt = checked_format(fmt)
+    with _LOCK, _rc():
+        fig = _funnel_figure(data)
+        return _save(fig, fmt)
+
+
+def _rc() -> Any:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    return matplotlib.rc_context(RC)
+
+
+def _save(fig: Figure, fmt: Format) -> bytes:
+    buffer = io.BytesIO()
+    metadata = {"Date": None} if fmt == "svg" else {"Software": None}
+    fig.savefig(buffer, format=fmt, metadata=metadata, dpi=110)
+    return buffer.getvalue()
+
+
+# Figure-fraction x positions of the forest plot's columns.
+COL_LABEL, AX_LEFT, AX_WIDTH, COL_ESTIMATE, COL_WEIGHT = 0.01, 0.27, 0.30, 0.59, 0.745
+ROB_COLUMNS = (0.835, 0.863, 0.891, 0.919, 0.947, 0.975)
+
+
+def _forest_figure(data: ForestData) -> Figure:
+    from matplotlib.figure import Figure
+
+    n = len(data.rows)
+    footer = _footer(data)
+    rows_height = 0.34 * (n + (4 if data.pooled else 1.5))
+    bottom_in, top_in = 0.65 + 0.18 * len(footer), 0.55
+    height = rows_height + bottom_in + top_in
+    fig = Figure(figsize=(11.0, height))
+    bottom, top = bottom_in / height, 1 - top_in / height
+    ax = fig.add_axes((AX_LEFT, bottom, AX_WIDTH, top - bottom))
+    ax.set_ylim(-2.0 if data.pooled else 0.4, n + 1.0)
+    _style_axes(ax, data)
+    texts = _TextColumns(fig, ax)
+    texts.header(n + 0.6, with_rob=any(r.risk_of_bias for r in data.rows))
+    max_weight = max((r.weight or 0.0 for r in data.rows), default=0.0)
+    for index, row in enumerate(data.rows):
+        _draw_row(ax, texts, index, n - index, row, max_weight)
+    if data.pooled is not None:
+        _draw_pooled(ax, texts, data.pooled)
+    fig.text(COL_LABEL, top + 0.25 / height, data.title, fontsize=11, weight="bold", color=INK)
+    for line, text in enumerate(footer):
+        y_in = 0.12 + 0.18 * (len(footer) - 1 - line)
+        fig.text(COL_LABEL, y_in / height, text, fontsize=7.5, color=MUTED)
+    return fig
+
+
+def _footer(data: ForestData) -> list[str]:
+    lines = [_heterogeneity(data.pooled)] if data.pooled else []
+    lines += [data.note] if data.note else []
+    lines += list(ROB_LEGEND) if any(r.risk_of_bias for r in data.rows) else []
+    return lines
+
+
+def _style_axes(ax: Axes, data: ForestData) -> None:
+    values = [r.estimate for r in data.rows]
+    values += [v for r in data.rows for v in (r.ci_low, r.ci_high) if v is not None]
+    if data.pooled is not None:
+        p = data.pooled
+        values += [p.ci_low, p.ci_high, p.pi_low, p.pi_high]
+    null = 1.0 if data.log_scale else 0.0
+    values.append(null)
+    if data.log_scale:
+        from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+
+        ax.set_xscale("log")
+        lo, hi = min(values) / 1.15, max(values) * 1.15
+        ax.set_xlim(lo, hi)
+        subs = (1.0, 2.0, 5.0) if hi / lo > 5 else (1.0, 1.25, 1.5, 2.0, 3.0, 4.0, 6.0, 8.0)
+        ax.xaxis.set_major_locator(LogLocator(subs=subs))
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+        ax.xaxis.set_minor_formatter(NullFormatter())
+    else:
+        lo, hi = min(values), max(values)
+        pad = (hi - lo) * 0.06 or 1.0
+        ax.set_xlim(lo - pad, hi + pad)
+    ax.axvline(null, color=MUTED, linestyle="--", linewidth=0.8)
+    ax.set_yticks([])
+    for side in ("left", "right", "top"):
+        ax.spines[side].set_visible(False)
+    ax.set_xlabel(data.axis_label, fontsize=9, color=INK)
+    ax.tick_params(axis="x", labelsize=8)
+
+
+class _TextColumns:
+    """Text and markers placed in figure-x / data-y coordinates beside the axes."""
+
+    def __init__(self, fig: Figure, ax: Axes) -> None:
+        from matplotlib.transforms import blended_transform_factory
+
+        self.ax = ax
+        self.transform = blended_transform_factory(fig.transFigure, ax.transData)
+
+    def text(self, x: float, y: float, text: str, **kwargs: Any) -> None:
+        style = {"fontsize": 8.5, "va": "center", "color": INK, **kwargs}
+        self.ax.text(x, y, text, transform=self.transform, clip_on=False, **style)
+
+    def header(self, y: float, *, with_rob: bool) -> None:
+        self.text(COL_LABEL, y, "Study", weight="bold")
+        self.text(COL_ESTIMATE, y, "Estimate [95% CI]", weight="bold")
+        self.text(COL_WEIGHT, y, "Weight", weight="bold")
+        if with_rob:
+            names = ("D1", "D2", "D3", "D4", "D5", "All")
+            for x, name in zip(ROB_COLUMNS, names, strict=True):
+                self.text(x, y, name, weight="bold", ha="center", fontsize=7.5)
+
+    def rob(self, y: float, index: int, rob: RiskOfBias) -> None:
+        for x, (domain, judgement) in zip(ROB_COLUMNS, rob.domains, strict=True):
+            colour, symbol = ROB_STYLE[judgement]
+            self.ax.plot(
+                [x], [y], marker="o", markersize=11, color=colour, transform=self.transform,
+                clip_on=False, gid=f"rob-{index}-{domain.lower()}",
+            )  # fmt: skip
+            self.text(x, y, symbol, ha="center", color="white", weight="bold", fontsize=8)
+
+
+def _draw_row(
+    ax: Axes, texts: _TextColumns, index: int, y: float, row: ForestRow, max_weight: float
+) -> None:
+    texts.text(COL_LABEL, y, row.label)
+    has_ci = row.ci_low is not None and row.ci_high is not None
+    if row.ci_low is not None and row.ci_high is not None:
+        ax.hlines(y, row.ci_low, row.ci_high, color=INK, linewidth=1.1, gid=f"ci-{index}")
+    size = 5 + 9 * math.sqrt(row.weight / max_weight) if row.weight and max_weight else 6
+    face = ACCENT if row.pooled else "white"
+    marker = "s" if has_ci else "o"
+    ax.plot([row.estimate], [y], marker=marker, markersize=size, color=ACCENT, mfc=face,
+            gid=f"study-{index}")  # fmt: skip
+    interval = f"[{_num(row.ci_low)}, {_num(row.ci_high)}]" if has_ci else "(no CI reported)"
+    texts.text(COL_ESTIMATE, y, f"{_num(row.estimate)} {interval}")
+    texts.text(COL_WEIGHT, y, f"{row.weight:.1f}%" if row.weight is not None else "not pooled")
+    if row.risk_of_bias is not None:
+        texts.rob(y, index, row.risk_of_bias)
+
+
+def _draw_pooled(ax: Axes, texts: _TextColumns, p: PooledSummary) -> None:
+    from matplotlib.patches import Polygon
+
+    y = -0.3
+    points = [(p.ci_low, y), (p.estimate, y + 0.32), (p.ci_high, y), (p.estimate, y - 0.32)]
+    ax.add_patch(Polygon(points, closed=True, color=INK, gid="diamond"))
+    texts.text(COL_LABEL, y, f"Pooled ({p.method}, {p.test} test, k = {p.k})", weight="bold")
+    texts.text(COL_ESTIMATE, y, f"{_num(p.estimate)} [{_num(p.ci_low)}, {_num(p.ci_high)}]",
+               weight="bold")  # fmt: skip
+    texts.text(COL_WEIGHT, y, "100%", weight="bold")
+    y_pi = -1.2
+    ax.hlines(y_pi, p.pi_low, p.pi_high, color=ACCENT, linewidth=2.2, gid="prediction-interval")
+    ax.plot([p.pi_low, p.pi_high], [y_pi, y_pi], "|", color=ACCENT, markersize=9)
+    texts.text(COL_LABEL, y_pi, "Prediction interval", color=ACCENT)
+    texts.text(COL_ESTIMATE, y_pi, f"[{_num(p.pi_low)}, {_num(p.pi_high)}]", color=ACCENT)
+
+
+def _heterogeneity(p: PooledSummary | None) -> str:
+    if p is None:
+        return ""
+    return (
+        f"Heterogeneity: τ² = {p.tau2:.4g}, I² = {p.i2:.1f}%, Q = {p.q:.2f} "
+        f"({_p(p.q_p)}); k = {p.k}"
+    )
+
+
+def _funnel_figure(data: FunnelData) -> Figure:
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(7.0, 5.2))
+    ax = fig.add_axes((0.12, 0.2, 0.83, 0.7))
+    se = np.array(data.se)
+    max_se = float(se.max()) * 1.15
+    if data.estimate is not None:
+        edge = np.array([0.0, max_se])
+        ax.plot(data.estimate - Z_95 * edge, edge, color=MUTED, linestyle="--", gid="funnel-limits")
+        ax.plot(data.estimate + Z_95 * edge, edge, color=MUTED, linestyle="--")
+        ax.axvline(data.estimate, color=INK, linewidth=1, gid="pooled-estimate")
+    ax.plot(data.yi, data.se, "o", color=ACCENT, gid="studies")
+    for label, x, y in zip(data.labels, data.yi, data.se, strict=True):
+        ax.annotate(label, (x, y), xytext=(4, 3), textcoords="offset points", fontsize=7, color=INK)
+    ax.set_ylim(max_se, 0)
+    ax.set_ylabel("Standard error", fontsize=9)
+    ax.set_xlabel(data.axis_label, fontsize=9)
+    ax.tick_params(labelsize=8)
+    ax.set_title(data.title, fontsize=10, loc="left")
+    fig.text(0.02, 0.04, data.note, fontsize=8, color=MUTED)
+    return fig
+
+
+def _num(value: float | None) -> str:
+    return "" if value is None else f"{value:.2f}"
+
+
+def _p(value: float) -> str:
+    return "p < 0.001" if value < 0.001 else f"p = {value:.3f}"

@@ -1,0 +1,193 @@
+"""Claims to numbers: each claim's effect estimates, pooled with ``pedmassage.stats`` if it can be.
+
+An effect reported with a 95% CI becomes ``yi`` with ``vi = ((hi − lo)/(2·1.96))²`` (on the log
+scale for ratios) and is pooled as a generic (GEN) effect, exactly as ``stats.pool(yi, vi)`` would.
+A claim is pooled only when two or more such effects are marked for pooling; with one, that
+estimate is shown as it is, and its grade carries the reasons (usually imprecision).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+
+from pedmassage.evidence.catalogue import Catalogue, catalogue
+from pedmassage.evidence.grade import Downgrade, Grade, grade
+from pedmassage.evidence.model import RATIO_MEASURES, Claim, EffectRef, RiskOfBias, Study
+from pedmassage.stats import PooledResult, pool
+
+MIN_POOLED = 2
+NOT_POOLED_SINGLE = "Only one effect estimate with a confidence interval: shown, not pooled."
+NO_INTERVAL = "Effect estimates without a confidence interval: shown, never pooled."
+NO_ESTIMATE = "No effect estimate in the reference: the claim rests on reported findings."
+
+
+@dataclass(frozen=True)
+class EffectRow:
+    """One effect estimate as the reference reports it, with what pooling makes of it.
+
+    ``estimate``/``ci_low``/``ci_high`` are on the reported scale (a risk ratio, g/day);
+    ``yi``/``vi`` are on the analysis scale (log for ratios) and are None without a CI.
+    ``weight`` is the row's share of the pooled weight in percent, or None outside a pool.
+    """
+
+    study_id: str
+    label: str
+    outcome: str
+    measure: str
+    estimate: float
+    ci_low: float | None
+    ci_high: float | None
+    yi: float | None
+    vi: float | None
+    pooled: bool
+    reason: str | None
+    weight: float | None
+    risk_of_bias: RiskOfBias
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "study": self.study_id,
+            "label": self.label,
+            "outcome": self.outcome,
+            "measure": self.measure,
+            "estimate": self.estimate,
+            "ci_low": self.ci_low,
+            "ci_high": self.ci_high,
+            "yi": self.yi,
+            "vi": self.vi,
+            "pooled": self.pooled,
+            "reason": self.reason,
+            "weight": self.weight,
+            "risk_of_bias": self.risk_of_bias.model_dump(),
+        }
+
+
+@dataclass(frozen=True)
+class ClaimSynthesis:
+    """A claim with its rows, its pooled result (if pooled), its grade and its studies."""
+
+    claim: Claim
+    rows: tuple[EffectRow, ...]
+    pooled: PooledResult | None
+    grade: Grade
+    studies: tuple[Study, ...]
+    note: str | None
+
+    @property
+    def ratio(self) -> bool:
+        return self.claim.measure in RATIO_MEASURES
+
+    @property
+    def single(self) -> EffectRow | None:
+        """The one estimate with a CI of a claim that is not pooled, if there is exactly one."""
+        with_ci = [r for r in self.rows if r.yi is not None]
+        return with_ci[0] if self.pooled is None and len(with_ci) == 1 else None
+
+    def reported(self, value: float) -> float:
+        """A pooled value back on the reported scale (exp for ratios)."""
+        return math.exp(value) if self.ratio else value
+
+    def pooled_json(self) -> dict[str, object] | None:
+        """The pooled result in the CLI contract's shape, plus the reported-scale numbers."""
+        if self.pooled is None:
+            return None
+        p = self.pooled
+        reported = {
+            key: self.reported(getattr(p, key))
+            for key in ("estimate", "ci_low", "ci_high", "pi_low", "pi_high")
+        }
+        return {**p.as_json(), "weights": list(p.weights), "reported": reported}
+
+    def as_json(self) -> dict[str, object]:
+        c = self.claim
+        return {
+            "id": c.id,
+            "version": c.version,
+            "topic": c.topic,
+            "outcome": c.outcome,
+            "finding": c.finding,
+            "statement": c.statement,
+            "clinician_note": c.clinician_note,
+            "measure": c.measure,
+            "unit": c.unit,
+            "grade": self.grade.as_json(),
+            "pooled": self.pooled_json(),
+            "note": self.note,
+            "effects": [r.as_json() for r in self.rows],
+            "studies": [
+                {"id": s.id, "label": s.label, "design": s.design, "verified": s.verified}
+                for s in self.studies
+            ],
+        }
+
+
+def synthesize(claim_id: str, library: Catalogue | None = None) -> ClaimSynthesis:
+    """Rows, pool (two or more poolable effects), grade and studies for one claim."""
+    library = library or catalogue()
+    claim = library.claim(claim_id)
+    rows = [_row(ref, library.study(ref.study)) for ref in claim.effects]
+    poolable = [r for r in rows if r.pooled]
+    result = None
+    if len(poolable) >= MIN_POOLED:
+        yi = [r.yi for r in poolable if r.yi is not None]
+        vi = [r.vi for r in poolable if r.vi is not None]
+        result = pool(yi, vi, method=claim.method, test=claim.test)
+        rows = _with_weights(rows, result)
+    else:
+        rows = [_unpooled(r) for r in rows]
+    return ClaimSynthesis(
+        claim=claim,
+        rows=tuple(rows),
+        pooled=result,
+        grade=claim_grade(claim),
+        studies=tuple(library.study(s) for s in claim.study_ids),
+        note=None if result else _why_not_pooled(poolable, rows),
+    )
+
+
+def _why_not_pooled(poolable: list[EffectRow], rows: list[EffectRow]) -> str:
+    if poolable:
+        return NOT_POOLED_SINGLE
+    return NO_INTERVAL if rows else NO_ESTIMATE
+
+
+def claim_grade(claim: Claim) -> Grade:
+    return grade(claim.start, (Downgrade(d.domain, d.levels, d.reason) for d in claim.downgrades))
+
+
+def _row(ref: EffectRef, study: Study) -> EffectRow:
+    outcome = study.outcome(ref.outcome)
+    assert outcome is not None and outcome.effect is not None  # checked when the catalogue loads
+    effect = outcome.effect
+    scale = effect.analysis_scale()
+    return EffectRow(
+        study_id=study.id,
+        label=ref.label or study.label,
+        outcome=outcome.name,
+        measure=effect.measure,
+        estimate=effect.estimate,
+        ci_low=effect.ci_low,
+        ci_high=effect.ci_high,
+        yi=None if scale is None else scale[0],
+        vi=None if scale is None else scale[1],
+        pooled=ref.pooled and scale is not None,
+        reason=ref.reason,
+        weight=None,
+        risk_of_bias=study.risk_of_bias,
+    )
+
+
+def _with_weights(rows: list[EffectRow], result: PooledResult) -> list[EffectRow]:
+    weights = iter(result.weights)
+    return [_replace(r, weight=next(weights)) if r.pooled else r for r in rows]
+
+
+def _unpooled(row: EffectRow) -> EffectRow:
+    if not row.pooled:
+        return row
+    return _replace(row, pooled=False, reason=NOT_POOLED_SINGLE)
+
+
+def _replace(row: EffectRow, **changes: object) -> EffectRow:
+    return replace(row, **changes)  # type: ignore[arg-type]

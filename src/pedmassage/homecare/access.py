@@ -1,0 +1,119 @@
+"""Who may see a child's home program: the viewer is explicit in every use case.
+
+There is no login yet. Every service takes a :class:`Viewer` (a parent by guardian id, or staff
+by name) and refuses with :class:`AccessDeniedError` when that person is not linked to the child:
+a parent through the ``guardians`` row, staff through ``care_team_members``. When login arrives,
+only where the viewer comes from changes; these checks stay as they are.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from pedmassage.children.models import Guardian
+from pedmassage.errors import PedmassageError, ValidationError
+from pedmassage.homecare.models import CareTeamMember
+
+MAX_STAFF_NAME = 80
+
+
+class AccessDeniedError(PedmassageError):
+    """The viewer is not linked to the child (not their guardian, not on their care team).
+
+    The message never says whether the child exists or who is linked to them.
+    """
+
+    field = "viewer"
+
+    def __init__(self, message: str) -> None:
+        self.message = message
+        super().__init__(message)
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """The person asking: a parent (``guardian_id``) or a member of staff (``staff_name``)."""
+
+    kind: Literal["guardian", "staff"]
+    guardian_id: str | None = None
+    staff_name: str | None = None
+
+    def __post_init__(self) -> None:
+        ident = self.guardian_id if self.kind == "guardian" else self.staff_name
+        other = self.staff_name if self.kind == "guardian" else self.guardian_id
+        if not ident or other is not None:
+            raise ValidationError(
+                "viewer", ident, "a guardian id for a parent, or a staff name for staff"
+            )
+
+    @classmethod
+    def guardian(cls, guardian_id: str) -> Viewer:
+        return cls("guardian", guardian_id=guardian_id.strip())
+
+    @classmethod
+    def staff(cls, name: str) -> Viewer:
+        cleaned = " ".join(name.split())
+        if len(cleaned) > MAX_STAFF_NAME:
+            raise ValidationError(
+                "staff", cleaned, f"a name of at most {MAX_STAFF_NAME} characters"
+            )
+        return cls("staff", staff_name=cleaned)
+
+    @classmethod
+    def from_parts(cls, *, guardian: str | None, staff: str | None) -> Viewer:
+        """Exactly one of a guardian id or a staff name, as the edges receive them."""
+        given = [v for v in (guardian, staff) if v is not None and v.strip()]
+        if len(given) != 1:
+            raise ValidationError(
+                "viewer",
+                None,
+                "exactly one of guardian (a guardian id) or staff (a name on the care team)",
+            )
+        return cls.guardian(guardian) if guardian and guardian.strip() else cls.staff(staff or "")
+
+    def describe(self) -> str:
+        return "parent" if self.kind == "guardian" else f"staff {self.staff_name}"
+
+
+def on_care_team(db: Session, child_id: str, staff_name: str) -> bool:
+    query = select(CareTeamMember.id).where(
+        CareTeamMember.child_id == child_id, CareTeamMember.staff_name == staff_name
+    )
+    return db.scalar(query) is not None
+
+
+def guardian_of(db: Session, guardian_id: str) -> Guardian:
+    """The guardian row behind a parent viewer; an unknown id is refused like a stranger."""
+    guardian = db.get(Guardian, guardian_id)
+    if guardian is None:
+        raise AccessDeniedError("This parent is not linked to this child.")
+    return guardian
+
+
+def require_access(db: Session, viewer: Viewer, child_id: str) -> None:
+    """Refuse unless the viewer is the child's guardian or on the child's care team."""
+    if viewer.kind == "guardian":
+        require_guardian(db, viewer, child_id)
+    else:
+        require_staff(db, viewer, child_id)
+
+
+def require_guardian(db: Session, viewer: Viewer, child_id: str) -> Guardian:
+    if viewer.kind != "guardian" or viewer.guardian_id is None:
+        raise AccessDeniedError("Only a parent linked to this child can do this.")
+    guardian = guardian_of(db, viewer.guardian_id)
+    if guardian.child_id != child_id:
+        raise AccessDeniedError("This parent is not linked to this child.")
+    return guardian
+
+
+def require_staff(db: Session, viewer: Viewer, child_id: str) -> str:
+    if viewer.kind != "staff" or viewer.staff_name is None:
+        raise AccessDeniedError("Only staff on this child's care team can do this.")
+    if not on_care_team(db, child_id, viewer.staff_name):
+        raise AccessDeniedError(f"{viewer.staff_name} is not on this child's care team.")
+    return viewer.staff_name

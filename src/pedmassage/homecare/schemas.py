@@ -1,0 +1,178 @@
+"""Pydantic shapes for home programs: ``XCreate`` in, ``XPublic`` out.
+
+Inputs are shaped loosely on purpose (strings and integers): the service checks each value against
+the diary vocabulary and names the field and what is allowed, the same way on every edge.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from pedmassage.homecare.rules import Adherence
+
+CareRole = Literal["therapist", "nurse", "physician", "child_life", "other"]
+
+
+class CareTeamMemberCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    staff_name: str = Field(min_length=1, max_length=80, description="As staff sign their notes.")
+    role: CareRole = "therapist"
+
+
+class CareTeamMemberPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    child_id: str
+    staff_name: str
+    role: str
+    added_at: dt.datetime
+
+
+class ParentPublic(BaseModel):
+    """A parent linked to the child; the guardian id is what opens their home pages."""
+
+    guardian_id: str
+    name: str
+    relationship: str
+    home_page: str = Field(description="The parent's routine page (until login arrives).")
+
+
+class HomeProgramCreate(BaseModel):
+    """A home routine to prescribe; the planner fills in the steps from the screening."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    screening_id: str | None = Field(
+        None, description="The child's latest screening (the default); a hold is refused."
+    )
+    goals: list[str] = Field(default=["relaxation"], min_length=1, description="sleep, pain, …")
+    minutes: int | None = Field(None, description="Shorten the routine to this many minutes.")
+    sessions_per_week: int | None = Field(None, description="Default: the protocol's dose.")
+    weeks: int | None = Field(None, description="Default: the protocol's dose.")
+
+
+class HomeStep(BaseModel):
+    site: str
+    site_label: str
+    technique: str
+    pressure: int
+    minutes: float
+    plain_language: str
+
+
+class HomeProgramPublic(BaseModel):
+    id: str
+    child_id: str
+    screening_id: str
+    status: str
+    prescribed_by: str
+    prescribed_at: dt.datetime
+    started_on: dt.date
+    ends_on: dt.date
+    weeks: int
+    sessions_per_week: int
+    minutes: int
+    timing: str
+    goals: list[str]
+    protocol_id: str
+    protocol_version: str
+    title: str
+    position: str
+    steps: list[HomeStep]
+    touch_steps: list[str]
+    avoid: list[str]
+    stop_when: list[str]
+    skip_if: list[str]
+    precautions: list[str]
+    notes: list[str]
+    sources: list[str]
+    ended_at: dt.datetime | None
+    end_reason: str
+
+
+class HomeLogCreate(BaseModel):
+    """One home session, as the parent remembers it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    session_date: dt.date = Field(description="The family's calendar date of the session.")
+    minutes: int = Field(description="1 to 60.")
+    response: str = Field(description="settled, relaxed, asleep, neutral, unsettled or refused.")
+    problem: str = Field(
+        "none",
+        description="none, pain_during_massage, skin_change, breathing_difficulty or other.",
+    )
+    note: str = Field("", max_length=2000)
+
+
+class HomeLogPublic(BaseModel):
+    id: str
+    program_id: str
+    session_date: dt.date
+    minutes: int
+    response: str
+    problem: str
+    note: str
+    logged_at: dt.datetime
+    flag_id: str | None
+    advice: str = Field(description="What the parent is told after logging this problem.")
+
+
+class ParentMeasureCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    instrument: str = Field("psoc", description="A parent-report instrument; default PSOC.")
+    items: dict[str, float] = Field(description='{"item_1": 4, …, "item_17": 5}')
+
+
+class ParentMeasurePublic(BaseModel):
+    id: str
+    child_id: str
+    program_id: str | None
+    instrument_id: str
+    instrument_version: str
+    total: float
+    range: tuple[float, float]
+    items: dict[str, float]
+    taken_at: dt.datetime
+    entered_by: str
+
+
+class FlagAcknowledge(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    action: str = Field("", max_length=2000, description="What the therapist did or advised.")
+
+
+class FlagPublic(BaseModel):
+    id: str
+    child_id: str
+    child_name: str
+    program_id: str
+    log_id: str
+    problem: str
+    problem_label: str
+    urgency: str
+    session_date: dt.date
+    note: str
+    raised_at: dt.datetime
+    acknowledged_by: str | None
+    acknowledged_at: dt.datetime | None
+    action: str
+
+
+class HomeSummaryPublic(BaseModel):
+    """A child's home program beside the hospital record: the routine, adherence, the diary."""
+
+    child_id: str
+    as_of: dt.date
+    program: HomeProgramPublic | None
+    adherence: Adherence | None
+    recent_logs: list[HomeLogPublic]
+    parent_measures: list[ParentMeasurePublic]
+    open_flags: list[FlagPublic]

@@ -1,0 +1,275 @@
+"""The live session at the bedside, one step at a time, beside the one-step form.
+
+From a screening, "Start a session now" plans a draft; the start page confirms consent, asks the
+child, and takes the "before" measure; the in-progress page ends it, completed or early. A child's
+"no" at the start ends the session there: a refusal is always honoured. Each post checks the
+lifecycle first (an illegal step is the 409 page) and stores nothing when any field is refused.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.orm import Session
+
+from pedmassage.children import service as children
+from pedmassage.errors import ValidationError
+from pedmassage.planning.plan import SessionPlan
+from pedmassage.sessions import service
+from pedmassage.sessions.schemas import (
+    DraftCreate,
+    ScreeningPublic,
+    SessionEnd,
+    SessionFinish,
+    SessionPublic,
+    SessionStart,
+)
+from pedmassage.web.deps import NowDep, PageDb
+from pedmassage.web.forms import (
+    Errors,
+    FormDep,
+    FormInput,
+    domain_errors,
+)
+from pedmassage.web.lifecycle import require
+from pedmassage.web.rendering import render
+from pedmassage.web.scales import scale_form
+from pedmassage.web.screenings import DEFAULT_GOALS
+from pedmassage.web.session_fields import (
+    ASSENT_OPTIONS,
+    CONSENT_METHOD_LABELS,
+    FormError,
+    body_map,
+    cue_groups,
+    measure_fields,
+    planned_delivery,
+    pressure_options,
+    session_key,
+    validated,
+)
+from pedmassage.web.sessions import scales_for, screening_assent
+
+router = APIRouter(include_in_schema=False)
+
+START_FIELDS = ("guardian_consent_by", "consent_method", "heart_rate", "spo2")
+FINISH_FIELDS = ("minutes", "pressure", "technique", "heart_rate", "spo2", "response", "note")
+
+
+@router.post("/screenings/{screening_id}/drafts")
+def start_now(screening_id: str, form: FormDep, db: PageDb, now: NowDep) -> Response:
+    """Plan a session on the screening (refused on a hold) and go to its start page."""
+    screening = service.get_screening(db=db, screening_id=screening_id)
+    draft = service.create_draft(
+        db=db,
+        child_id=screening.child_id,
+        now=now,
+        data=DraftCreate(
+            screening_id=screening.id,
+            therapist=screening.actor,
+            goals=form.values("goals") or list(DEFAULT_GOALS),
+        ),
+    )
+    return RedirectResponse(f"/sessions/{draft.id}/start", status_code=303)
+
+
+@router.get("/sessions/{session_id}/start")
+def start_form(session_id: str, request: Request, db: PageDb, now: NowDep) -> Response:
+    """Consent, the child's own yes or no, and the "before" measure."""
+    session = service.session_public(service.get_session(db=db, session_id=session_id))
+    if session.status != "draft":
+        return RedirectResponse(f"/sessions/{session_id}", status_code=303)
+    return _start_page(request, db, session, now, {}, {})
+
+
+@router.post("/sessions/{session_id}/start")
+def start(session_id: str, request: Request, form: FormDep, db: PageDb, now: NowDep) -> Response:
+    """Start the session, or, on the child's "no", end it there and then."""
+    require(db, session_id, "start")
+    try:
+        data = validated(SessionStart, *_start_fields(form, now))
+        record = service.start_session(db=db, session_id=session_id, data=data, now=now)
+    except FormError as exc:
+        return _refused(request, db, session_id, now, "start", form, exc.errors)
+    except ValidationError as exc:
+        errors = domain_errors(exc, session_key)
+        return _refused(request, db, session_id, now, "start", form, errors)
+    if record.status == "ended_early":
+        return RedirectResponse(f"/sessions/{session_id}", status_code=303)
+    return RedirectResponse(f"/sessions/{session_id}/in-progress", status_code=303)
+
+
+@router.get("/sessions/{session_id}/in-progress")
+def in_progress(session_id: str, request: Request, db: PageDb, now: NowDep) -> Response:
+    """ "End early" first, then what was delivered and the "after" measure."""
+    session = service.session_public(service.get_session(db=db, session_id=session_id))
+    if session.status != "in_progress":
+        return RedirectResponse(f"/sessions/{session_id}", status_code=303)
+    return _live_page(request, db, session, now, {}, {})
+
+
+@router.post("/sessions/{session_id}/complete")
+def complete(session_id: str, request: Request, form: FormDep, db: PageDb, now: NowDep) -> Response:
+    """What was delivered (within the screening) and the "after" measure on the same scale."""
+    session = require(db, session_id, "complete")
+    try:
+        data = validated(SessionFinish, *_finish_fields(form, now, _pre_instrument(session)))
+        service.complete_session(db=db, session_id=session_id, data=data, now=now)
+    except FormError as exc:
+        return _refused(request, db, session_id, now, "complete", form, exc.errors)
+    except ValidationError as exc:
+        errors = domain_errors(exc, session_key)
+        return _refused(request, db, session_id, now, "complete", form, errors)
+    return RedirectResponse(f"/sessions/{session_id}", status_code=303)
+
+
+@router.post("/sessions/{session_id}/end-early")
+def end_early(
+    session_id: str, request: Request, form: FormDep, db: PageDb, now: NowDep
+) -> Response:
+    """The child said stop, disengaged, or something else ended it: the reason is kept."""
+    require(db, session_id, "end_early")
+    fields = {"ended_at": now, "cues": form.values("end_cues"), **form.present(("reason",))}
+    try:
+        data = validated(SessionEnd, fields, {}, key=end_key)
+        service.end_session_early(db=db, session_id=session_id, data=data, now=now)
+    except FormError as exc:
+        return _refused(request, db, session_id, now, "end", form, exc.errors)
+    except ValidationError as exc:
+        return _refused(request, db, session_id, now, "end", form, domain_errors(exc, end_key))
+    return RedirectResponse(f"/sessions/{session_id}", status_code=303)
+
+
+def end_key(path: str) -> str:
+    """The end-early form's cue chips are named apart from the completion form's."""
+    key = session_key(path)
+    return "end_cues" if key == "cues" else key
+
+
+def _start_fields(form: FormInput, now: datetime) -> tuple[dict[str, object], Errors]:
+    fields: dict[str, object] = dict(form.present(START_FIELDS))
+    fields.update(started_at=now, child_assent=form.tristate("child_assent"))
+    fields["pre"], errors = measure_fields(form, "pre", form.text("instrument"))
+    return fields, errors
+
+
+def _finish_fields(
+    form: FormInput, now: datetime, instrument: str
+) -> tuple[dict[str, object], Errors]:
+    fields: dict[str, object] = dict(form.present(FINISH_FIELDS))
+    fields.update(ended_at=now, regions=form.values("regions"), cues=form.values("cues"))
+    fields["post"], errors = measure_fields(form, "post", instrument)
+    return fields, errors
+
+
+def _pre_instrument(session: SessionPublic) -> str:
+    """The "after" measure uses the scale of the "before" one, never a different one."""
+    return next((m.instrument_id for m in session.measures if m.timepoint == "pre"), "")
+
+
+def _refused(
+    request: Request,
+    db: Session,
+    session_id: str,
+    now: datetime,
+    which: str,
+    form: FormInput,
+    errors: Errors,
+) -> Response:
+    """Show the step again with what was typed; nothing of a refused form is stored."""
+    db.rollback()
+    session = service.session_public(service.get_session(db=db, session_id=session_id))
+    draw = _start_page if session.status == "draft" else _live_page
+    return draw(request, db, session, now, {which: form}, errors, status_code=422)
+
+
+def _start_page(
+    request: Request,
+    db: Session,
+    session: SessionPublic,
+    now: datetime,
+    posted: dict[str, FormInput],
+    errors: Errors,
+    status_code: int = 200,
+) -> Response:
+    screening = service.get_screening(db=db, screening_id=session.screening_id)
+    scales = scales_for(db, session.child_id, now)
+    defaults = FormInput(
+        {
+            "consent_method": ["in_person"],
+            "child_assent": [screening_assent(screening)],
+            "instrument": [scales[0].id] if scales else [],
+        }
+    )
+    context = {
+        "scales": scales,
+        "consent_methods": list(CONSENT_METHOD_LABELS.items()),
+        "assent_options": ASSENT_OPTIONS,
+    }
+    forms = {"start": posted.get("start", defaults), "end": posted.get("end", FormInput({}))}
+    page = _Page(session, service.screening_public(screening), forms, errors, context)
+    return _render(request, db, "sessions/start.html", page, now, status_code)
+
+
+def _live_page(
+    request: Request,
+    db: Session,
+    session: SessionPublic,
+    now: datetime,
+    posted: dict[str, FormInput],
+    errors: Errors,
+    status_code: int = 200,
+) -> Response:
+    screening = service.screening_public(
+        service.get_screening(db=db, screening_id=session.screening_id)
+    )
+    mods = screening.result.modifications
+    plan = SessionPlan.model_validate(session.plan)
+    instrument = _pre_instrument(session)
+    context = {
+        "scale": scale_form(instrument) if instrument else None,
+        "body_map": body_map(mods),
+        "pressures": pressure_options(mods),
+    }
+    forms = {
+        "complete": posted.get("complete", FormInput(planned_delivery(plan, mods))),
+        "end": posted.get("end", FormInput({})),
+    }
+    page = _Page(session, screening, forms, errors, context)
+    return _render(request, db, "sessions/in_progress.html", page, now, status_code)
+
+
+@dataclass(frozen=True)
+class _Page:
+    """What a step shows besides the child: the session, its screening, both forms, errors."""
+
+    session: SessionPublic
+    screening: ScreeningPublic
+    forms: dict[str, FormInput]
+    errors: Errors
+    context: Mapping[str, object]
+
+
+def _render(
+    request: Request, db: Session, template: str, page: _Page, now: datetime, status_code: int
+) -> Response:
+    child = children.get_child(db=db, child_id=page.session.child_id)
+    return render(
+        request,
+        template,
+        {
+            "session": page.session,
+            "child": children.to_public(child, now.date()),
+            "screening": page.screening,
+            "mods": page.screening.result.modifications,
+            "forms": page.forms,
+            "errors": page.errors,
+            "cue_groups": cue_groups(),
+            "end_cue_groups": [g for g in cue_groups() if g.id == "disengagement"],
+            **page.context,
+        },
+        status_code=status_code,
+    )

@@ -1,0 +1,140 @@
+"""Evidence pages: topics and their claims, one claim with its plots, a study, the handouts, and
+a form that pools a pasted CSV table."""
+
+from __future__ import annotations
+
+import base64
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from markupsafe import Markup
+
+from pedmassage.errors import ValidationError
+from pedmassage.evidence import documents, listing, plots
+from pedmassage.evidence.catalogue import catalogue
+from pedmassage.evidence.handouts import handout
+from pedmassage.evidence.model import DOMAIN_NAMES
+from pedmassage.evidence.summaries import claim_result, design_and_size
+from pedmassage.evidence.synthesis import synthesize
+from pedmassage.stats import MEASURES, METHODS, TESTS
+from pedmassage.web.forms import Errors, FormDep, FormInput, domain_errors
+from pedmassage.web.rendering import render
+
+router = APIRouter(include_in_schema=False)
+
+POOL_FIELDS = ("measure", "method", "test")
+POOL_DEFAULTS = {"measure": ["GEN"], "method": ["REML"], "test": ["z"], "csv": [""]}
+AUDIENCE_LABELS = {"family": "Family handout", "physician": "Physician summary"}
+MEASURE_LABELS = {m: f"{m}: {name}" for m, name in plots.MEASURE_NAMES.items()}
+TEST_LABELS = {"z": "z (normal)", "hksj": "hksj (Knapp-Hartung)"}
+
+
+@router.get("/evidence")
+def evidence_index(request: Request) -> Response:
+    """Every topic with its claims and how sure we can be of each."""
+    library = catalogue()
+    topics = [(t, listing.claim_rows(t.id, library)) for t in library.topics.values()]
+    return render(request, "evidence/index.html", {"topics": topics, "version": library.version})
+
+
+@router.get("/evidence/topics/{topic_id}")
+def evidence_topic(topic_id: str, request: Request) -> Response:
+    library = catalogue()
+    topic = library.topic(topic_id)
+    context = {
+        "topic": topic,
+        "claims": listing.claim_rows(topic_id, library),
+        "studies": library.studies_for(topic_id),
+        "design_and_size": design_and_size,
+        "audiences": AUDIENCE_LABELS,
+    }
+    return render(request, "evidence/topic.html", context)
+
+
+@router.get("/evidence/claims/{claim_id}")
+def evidence_claim(claim_id: str, request: Request) -> Response:
+    """The claim, its grade and reasons, the forest and funnel plots, and its studies' RoB 2."""
+    s = synthesize(claim_id)
+    context = {
+        "s": s,
+        "topic": catalogue().topic(s.claim.topic),
+        "result": claim_result(s),
+        "has_forest": bool(s.rows),
+        "has_funnel": any(r.yi is not None for r in s.rows),
+        "domains": DOMAIN_NAMES,
+        "design_and_size": design_and_size,
+    }
+    return render(request, "evidence/claim.html", context)
+
+
+@router.get("/evidence/studies/{study_id}")
+def evidence_study(study_id: str, request: Request) -> Response:
+    study = catalogue().study(study_id)
+    context = {"study": study, "size": design_and_size(study), "domains": DOMAIN_NAMES}
+    return render(request, "evidence/study.html", context)
+
+
+@router.get("/evidence/topics/{topic_id}/handout/{audience}")
+def evidence_handout(topic_id: str, audience: str, request: Request) -> Response:
+    """The handout inside the site's layout, with links to print it or download the PDF."""
+    document = handout(topic_id, audience)
+    context = {
+        "document": Markup(documents.html_fragment(document)),  # rendered with autoescape
+        "topic_id": topic_id,
+        "audience": audience,
+        "label": AUDIENCE_LABELS[audience],
+    }
+    return render(request, "evidence/handout.html", context)
+
+
+@router.get("/evidence/pool")
+def pool_form(request: Request) -> Response:
+    return _pool_page(request, FormInput(dict(POOL_DEFAULTS)), {}, None)
+
+
+@router.post("/evidence/pool")
+def pool_submit(request: Request, form: FormDep) -> Response:
+    """Pool the pasted table; a problem is shown beside the field it comes from."""
+    from pedmassage.stats import pool, read_study_csv
+
+    options = {name: form.text(name) for name in POOL_FIELDS}
+    try:
+        table = read_study_csv(form.text("csv"), measure=options["measure"])
+        result = pool(table.yi, table.vi, method=options["method"], test=options["test"])  # type: ignore[arg-type]
+    except ValidationError as exc:
+        return _pool_page(request, form, _pool_errors(exc), None, status_code=422)
+    measure = options["measure"]
+    images = {
+        "forest": _data_uri(plots.forest_plot(plots.forest_for_table(table, result, measure))),
+        "funnel": _data_uri(plots.funnel_plot(plots.funnel_for_table(table, result, measure))),
+    }
+    return _pool_page(request, form, {}, {"json": result.as_json(), **images})
+
+
+def _pool_errors(exc: ValidationError) -> Errors:
+    """Errors about an option stay beside it; anything about the table goes to the table."""
+    if exc.field in POOL_FIELDS:
+        return domain_errors(exc)
+    return {"csv": exc.message}
+
+
+def _pool_page(
+    request: Request,
+    form: FormInput,
+    errors: Errors,
+    outcome: dict[str, object] | None,
+    status_code: int = 200,
+) -> Response:
+    context = {
+        "form": form,
+        "errors": errors,
+        "outcome": outcome,
+        "measures": [(m, MEASURE_LABELS.get(m, m)) for m in MEASURES],
+        "methods": [(m, m) for m in METHODS],
+        "tests": [(t, TEST_LABELS[t]) for t in TESTS],
+    }
+    return render(request, "evidence/pool.html", context, status_code=status_code)
+
+
+def _data_uri(svg: bytes) -> str:
+    return "data:image/svg+xml;base64," + base64.b64encode(svg).decode("ascii")
