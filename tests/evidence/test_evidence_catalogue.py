@@ -18,7 +18,8 @@ import pytest
 
 from pedmassage.errors import KnowledgeDataError
 from pedmassage.evidence.catalogue import catalogue, check_catalogue
-from pedmassage.evidence.model import Claim, ReportedEffect, RiskOfBias, Study, Topic
+from pedmassage.evidence.claim_model import Claim, EffectRef, Topic
+from pedmassage.evidence.model import ReportedEffect, RiskOfBias, Study
 from pedmassage.evidence.synthesis import claim_grade
 
 REFERENCE = (Path(__file__).parent / "data" / "clinical-reference.md").read_text(encoding="utf-8")
@@ -207,8 +208,6 @@ def _with_claim(claim: Claim) -> None:
 
 
 def test_pooling_an_effect_without_an_interval_stops_the_load() -> None:
-    from pedmassage.evidence.model import EffectRef
-
     claim = _claim(effects=(EffectRef(study="review2020", outcome="weight_gain_light"),))
     with pytest.raises(KnowledgeDataError, match="no confidence interval"):
         _with_claim(claim)

@@ -1,4 +1,40 @@
 """Evidence behind the program: the study library, GRADE, pooled claims, plots and handouts.
 
-Knowledge only: nothing here imports the database, the web app or the command line.
+Knowledge only: nothing here imports the database, the web app or the command line. The studies
+(``studies/*.yaml``), topics (``topics.yaml``) and claims (``claims.yaml``) are data, validated when
+first loaded; every number in them is one the clinical reference reports.
+
+    >>> from pedmassage.evidence import synthesize, handout, documents
+    >>> s = synthesize("preterm.weight_gain")        # pooled with pedmassage.stats, graded
+    >>> s.grade.level
+    'low'
+    >>> pdf = documents.pdf(handout("preterm", "family"))
 """
+
+from pedmassage.evidence import documents
+from pedmassage.evidence.catalogue import Catalogue, catalogue
+from pedmassage.evidence.claim_model import Claim, Topic
+from pedmassage.evidence.grade import LEVELS, Downgrade, Grade, grade, starting_level
+from pedmassage.evidence.handouts import family_handout, handout, physician_summary
+from pedmassage.evidence.model import Study
+from pedmassage.evidence.synthesis import ClaimSynthesis, EffectRow, synthesize
+
+__all__ = [
+    "LEVELS",
+    "Catalogue",
+    "Claim",
+    "ClaimSynthesis",
+    "Downgrade",
+    "EffectRow",
+    "Grade",
+    "Study",
+    "Topic",
+    "catalogue",
+    "documents",
+    "family_handout",
+    "grade",
+    "handout",
+    "physician_summary",
+    "starting_level",
+    "synthesize",
+]

@@ -21,16 +21,9 @@ import pydantic
 import yaml
 
 from pedmassage.errors import KnowledgeDataError, NotFoundError
+from pedmassage.evidence.claim_model import Claim, ClaimFile, PlainItem, Topic, TopicFile
 from pedmassage.evidence.grade import starting_level
-from pedmassage.evidence.model import (
-    Claim,
-    ClaimFile,
-    PlainItem,
-    Study,
-    StudyFile,
-    Topic,
-    TopicFile,
-)
+from pedmassage.evidence.model import Study, StudyFile
 
 SMD_FAMILY = frozenset({"SMD", "g"})
 M = TypeVar("M", bound=pydantic.BaseModel)

@@ -118,6 +118,7 @@ def html_fragment(document: Document) -> str:
 
 FONT = "DejaVu"
 LINE = 5.2
+KEEP_WITH_NEXT = 45  # mm
 
 
 def pdf(document: Document) -> bytes:
@@ -160,14 +161,16 @@ def _fonts() -> tuple[Path, Path]:
 
 
 def _heading(page: FPDF, text: str, *, size: float) -> None:
+    if page.get_y() > page.h - KEEP_WITH_NEXT:  # never leave a heading alone at a page's foot
+        page.add_page()
     page.set_font(FONT, "B", size=size)
-    page.multi_cell(0, size * 0.5, text, new_x="LMARGIN", new_y="NEXT")
+    page.multi_cell(0, size * 0.5, text, new_x="LMARGIN", new_y="NEXT", align="L")
     page.ln(1)
     page.set_font(FONT, size=10.5)
 
 
 def _paragraph(page: FPDF, text: str) -> None:
-    page.multi_cell(0, LINE, text, new_x="LMARGIN", new_y="NEXT")
+    page.multi_cell(0, LINE, text, new_x="LMARGIN", new_y="NEXT", align="L")
     page.ln(1.5)
 
 
@@ -189,7 +192,7 @@ def _block(page: FPDF, block: Block) -> None:
 def _bullet(page: FPDF, text: str) -> None:
     page.set_x(page.l_margin + 2)
     page.cell(5, LINE, "•")
-    page.multi_cell(0, LINE, text, new_x="LMARGIN", new_y="NEXT")
+    page.multi_cell(0, LINE, text, new_x="LMARGIN", new_y="NEXT", align="L")
 
 
 def _table(page: FPDF, table: Table) -> None:

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 
 from pedmassage.errors import ValidationError
 from pedmassage.evidence.catalogue import Catalogue, catalogue
+from pedmassage.evidence.claim_model import PlainItem, Topic
 from pedmassage.evidence.documents import (
     AUDIENCES,
     Block,
@@ -23,7 +24,7 @@ from pedmassage.evidence.documents import (
     Table,
 )
 from pedmassage.evidence.grade import LEVELS, MEANINGS, PLAIN_DOMAINS
-from pedmassage.evidence.model import PlainItem, Study, Topic
+from pedmassage.evidence.model import Study
 from pedmassage.evidence.summaries import claim_result, design_and_size
 from pedmassage.evidence.synthesis import ClaimSynthesis, synthesize
 
@@ -166,7 +167,7 @@ def _summary_table(syntheses: list[ClaimSynthesis]) -> Table:
         for s in syntheses
     )
     header = ("Outcome", "Estimate", "Studies", "Certainty", "Downgraded for")
-    return Table(header, rows, widths=(5, 6, 2, 2, 5))
+    return Table(header, rows, widths=(5, 6, 2, 3, 5))
 
 
 def _claim_section(s: ClaimSynthesis) -> Section:
@@ -192,7 +193,7 @@ def _study_table(s: ClaimSynthesis) -> Table:
         (
             study.label,
             design_and_size(study),
-            "; ".join(o.finding for o in study.outcomes[:2]) or "no outcome recorded",
+            _findings(s, study),
             study.risk_of_bias.overall,
             "yes" if study.verified else "no",
         )
@@ -200,6 +201,13 @@ def _study_table(s: ClaimSynthesis) -> Table:
     )
     header = ("Study", "Design, n", "Findings", "RoB 2 overall", "Numbers verified")
     return Table(header, rows, widths=(3, 3, 8, 2, 2))
+
+
+def _findings(s: ClaimSynthesis, study: Study) -> str:
+    """What the study found for this claim: its effect rows' outcomes, or its first findings."""
+    names = {r.outcome for r in s.rows if r.study_id == study.id}
+    chosen = [o for o in study.outcomes if o.name in names] or list(study.outcomes[:2])
+    return " ".join(o.finding for o in chosen) or "no outcome recorded"
 
 
 def _precautions(topic: Topic, library: Catalogue) -> tuple[Block, ...]:

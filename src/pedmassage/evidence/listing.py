@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pedmassage.errors import NotFoundError
 from pedmassage.evidence.catalogue import Catalogue, catalogue
-from pedmassage.evidence.model import Study, Topic
+from pedmassage.evidence.claim_model import Topic
+from pedmassage.evidence.model import Study
 from pedmassage.evidence.summaries import claim_result, design_and_size
 from pedmassage.evidence.synthesis import synthesize
 

@@ -1,4 +1,4 @@
-"""The shape of the study catalogue (``studies/*.yaml``), topics and claims, checked at load.
+"""The shape of the study catalogue (``studies/*.yaml``), checked at load.
 
 A study entry holds only what the clinical reference reports: a number the reference does not give
 stays empty (``None``), never estimated. Effect estimates come in the forms published papers use:
@@ -15,7 +15,6 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 ID_PATTERN = r"^[a-z][a-z0-9_]*$"
-CLAIM_ID_PATTERN = r"^[a-z][a-z0-9_]*\.[a-z0-9_]+$"
 UNVERIFIED_MARK = "UNVERIFIED"
 
 Design = Literal[
@@ -58,11 +57,13 @@ Z_95 = 1.96
 """The normal quantile reviews use when they print a 95% CI; it turns a CI back into a variance."""
 
 
-class _Spec(BaseModel):
+class Spec(BaseModel):
+    """Frozen, and strict about unknown keys: a misspelt field is an error, not ignored."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class Arms(_Spec):
+class Arms(Spec):
     """Participants as reported: per arm where given, otherwise the total only."""
 
     massage: int | None = Field(None, ge=1)
@@ -79,7 +80,7 @@ class Arms(_Spec):
         return self
 
 
-class Intervention(_Spec):
+class Intervention(Spec):
     """Who gives the massage, what it is, and its dose, as far as the reference says."""
 
     description: str = Field(min_length=1)
@@ -89,7 +90,7 @@ class Intervention(_Spec):
     duration: str | None = None
 
 
-class RiskOfBias(_Spec):
+class RiskOfBias(Spec):
     """Cochrane RoB 2 judgements; ``basis`` quotes what the reference says behind any judgement."""
 
     randomization: Judgement = "not assessed"
@@ -140,21 +141,21 @@ DOMAIN_NAMES: dict[str, str] = {
 }
 
 
-class GroupMeans(_Spec):
+class GroupMeans(Spec):
     """Group means reported without SDs: enough to describe, not enough for an effect size."""
 
     massage: float
     control: float
 
 
-class WithinGroup(_Spec):
+class WithinGroup(Spec):
     """Before and after in the massage group only: a change, not a comparison with control."""
 
     before: float
     after: float
 
 
-class MeansSDs(_Spec):
+class MeansSDs(Spec):
     """Means, SDs and sizes per group (group 1 = massage), for an MD or SMD."""
 
     m1i: float
@@ -165,7 +166,7 @@ class MeansSDs(_Spec):
     n2i: int = Field(ge=2)
 
 
-class Counts(_Spec):
+class Counts(Spec):
     """A 2×2 table: events and non-events in the massage (a, b) and control (c, d) groups."""
 
     ai: int = Field(ge=0)
@@ -174,7 +175,7 @@ class Counts(_Spec):
     di: int = Field(ge=0)
 
 
-class ReportedEffect(_Spec):
+class ReportedEffect(Spec):
     """An effect as printed (a mean difference, Hedges' g, a risk ratio…), with its 95% CI if any.
 
     Only an effect with a CI can be pooled: the CI gives back its variance.
@@ -217,7 +218,7 @@ class ReportedEffect(_Spec):
         return self
 
 
-class Outcome(_Spec):
+class Outcome(Spec):
     """One reported outcome: the finding in words, and whatever numbers the reference gives."""
 
     id: str = Field(pattern=ID_PATTERN)
@@ -243,7 +244,7 @@ class Outcome(_Spec):
         return any(b is not None for b in blocks) or self.percent is not None
 
 
-class Study(_Spec):
+class Study(Spec):
     """One published study or review, with the numbers the reference reports and nothing more."""
 
     id: str = Field(pattern=ID_PATTERN)
@@ -290,117 +291,8 @@ class Study(_Spec):
         return self
 
 
-class StudyFile(_Spec):
+class StudyFile(Spec):
     """One topic's file of studies."""
 
     topic: str = Field(pattern=ID_PATTERN)
     studies: list[Study]
-
-
-Level = Literal["high", "moderate", "low", "very low"]
-GradeDomain = Literal[
-    "risk of bias", "inconsistency", "imprecision", "indirectness", "publication bias"
-]
-
-
-class DowngradeSpec(_Spec):
-    domain: GradeDomain
-    levels: Literal[1, 2]
-    reason: str = Field(min_length=1)
-
-
-class EffectRef(_Spec):
-    """An effect a claim rests on: a study's outcome, pooled or shown beside the pool with why."""
-
-    study: str = Field(pattern=ID_PATTERN)
-    outcome: str = Field(pattern=ID_PATTERN)
-    pooled: bool = True
-    reason: str | None = Field(None, description="why an effect is not pooled")
-    label: str | None = Field(None, description="row label when a study gives several rows")
-
-    @model_validator(mode="after")
-    def _reason(self) -> EffectRef:
-        if not self.pooled and not self.reason:
-            raise ValueError("say why an effect is not pooled")
-        return self
-
-
-Finding = Literal["benefit", "no clear effect", "uncertain"]
-
-
-class Claim(_Spec):
-    """One statement the program makes, what it rests on, and how sure we can be (GRADE)."""
-
-    id: str = Field(pattern=CLAIM_ID_PATTERN)
-    version: int = Field(ge=1)
-    topic: str = Field(pattern=ID_PATTERN)
-    outcome: str = Field(min_length=1)
-    finding: Finding
-    measure: EffectMeasure | None = None
-    unit: str | None = None
-    effects: tuple[EffectRef, ...] = ()
-    studies: tuple[str, ...] = Field((), description="studies that support it without an estimate")
-    method: Literal["FE", "DL", "REML", "PM"] = "REML"
-    test: Literal["z", "hksj"] = "z"
-    start: Literal["high", "low"]
-    downgrades: tuple[DowngradeSpec, ...] = ()
-    statement: str = Field(min_length=1, description="plain language, for families")
-    clinician_note: str | None = None
-
-    @property
-    def study_ids(self) -> tuple[str, ...]:
-        """Every study the claim rests on, effects first, without repeats."""
-        ordered = [e.study for e in self.effects] + list(self.studies)
-        return tuple(dict.fromkeys(ordered))
-
-    @model_validator(mode="after")
-    def _checks(self) -> Claim:
-        if self.id.split(".")[0] != self.topic:
-            raise ValueError("a claim id starts with its topic")
-        if self.effects and self.measure is None:
-            raise ValueError("a claim with effects names their measure")
-        domains = [d.domain for d in self.downgrades]
-        if len(domains) != len(set(domains)):
-            raise ValueError("downgrade each GRADE domain at most once")
-        if not self.study_ids:
-            raise ValueError("a claim rests on at least one study")
-        return self
-
-
-class PlainItem(_Spec):
-    """A sentence for families, tied to a precaution rule or to its source."""
-
-    text: str = Field(min_length=1)
-    rule: str | None = None
-    source: str | None = None
-
-    @model_validator(mode="after")
-    def _sourced(self) -> PlainItem:
-        if not (self.rule or self.source):
-            raise ValueError("each item names the precaution rule or the source it comes from")
-        return self
-
-
-class Topic(_Spec):
-    """A condition or setting: its names, and what the handouts say beyond the claims."""
-
-    id: str = Field(pattern=ID_PATTERN)
-    title: str = Field(min_length=1)
-    family_title: str = Field(min_length=1)
-    condition: str | None = Field(None, description="code in the shared vocabulary, if any")
-    population: str = Field(min_length=1)
-    may_not: tuple[PlainItem, ...] = ()
-    when_not: tuple[PlainItem, ...] = ()
-    take_care: tuple[PlainItem, ...] = ()
-
-
-class TopicFile(_Spec):
-    version: str = Field(min_length=1)
-    common_when_not: tuple[PlainItem, ...]
-    common_take_care: tuple[PlainItem, ...] = ()
-    topics: list[Topic]
-
-
-class ClaimFile(_Spec):
-    version: str = Field(min_length=1)
-    claims: list[Claim]

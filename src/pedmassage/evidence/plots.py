@@ -12,16 +12,25 @@ from __future__ import annotations
 import io
 import math
 import threading
-from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
 from pedmassage.errors import ValidationError
-from pedmassage.evidence.model import RATIO_MEASURES, RiskOfBias
-from pedmassage.evidence.synthesis import ClaimSynthesis
-from pedmassage.stats import PooledResult, StudyTable, egger_test
+from pedmassage.evidence.model import RiskOfBias
+from pedmassage.evidence.plot_data import (
+    MEASURE_NAMES,
+    Z_95,
+    ForestData,
+    ForestRow,
+    FunnelData,
+    PooledSummary,
+    forest_for_claim,
+    forest_for_table,
+    funnel_for_claim,
+    funnel_for_table,
+    p_text,
+)
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -30,18 +39,23 @@ if TYPE_CHECKING:
 Format = Literal["svg", "png"]
 FORMATS: tuple[Format, ...] = ("svg", "png")
 MEDIA_TYPES: dict[str, str] = {"svg": "image/svg+xml", "png": "image/png"}
-Z_95 = 1.959963984540054
+__all__ = [
+    "FORMATS",
+    "MEASURE_NAMES",
+    "MEDIA_TYPES",
+    "ForestData",
+    "ForestRow",
+    "FunnelData",
+    "PooledSummary",
+    "checked_format",
+    "forest_for_claim",
+    "forest_for_table",
+    "forest_plot",
+    "funnel_for_claim",
+    "funnel_for_table",
+    "funnel_plot",
+]
 
-MEASURE_NAMES: dict[str, str] = {
-    "MD": "Mean difference",
-    "SMD": "Standardized mean difference",
-    "g": "Hedges' g",
-    "ES": "Effect size",
-    "RR": "Risk ratio",
-    "OR": "Odds ratio",
-    "RD": "Risk difference",
-    "GEN": "Effect size",
-}
 ROB_STYLE: dict[str, tuple[str, str]] = {
     "low": ("#15803d", "+"),
     "some concerns": ("#b45309", "!"),
@@ -64,188 +78,10 @@ INK, MUTED, ACCENT = "#1f2933", "#52606d", "#0f5e57"
 _LOCK = threading.Lock()
 
 
-@dataclass(frozen=True)
-class ForestRow:
-    """One study row on the reported scale; ``weight`` in percent when the row is pooled."""
-
-    label: str
-    estimate: float
-    ci_low: float | None
-    ci_high: float | None
-    weight: float | None
-    pooled: bool
-    risk_of_bias: RiskOfBias | None = None
-
-
-@dataclass(frozen=True)
-class PooledSummary:
-    """The diamond and the prediction interval, on the reported scale."""
-
-    estimate: float
-    ci_low: float
-    ci_high: float
-    pi_low: float
-    pi_high: float
-    k: int
-    tau2: float
-    i2: float
-    q: float
-    q_p: float
-    method: str
-    test: str
-
-
-@dataclass(frozen=True)
-class ForestData:
-    title: str
-    axis_label: str
-    rows: tuple[ForestRow, ...]
-    pooled: PooledSummary | None
-    log_scale: bool
-    note: str | None = None
-
-
-@dataclass(frozen=True)
-class FunnelData:
-    """Estimates and standard errors on the analysis scale (log for ratios)."""
-
-    title: str
-    axis_label: str
-    labels: tuple[str, ...]
-    yi: tuple[float, ...]
-    se: tuple[float, ...]
-    estimate: float | None
-    note: str
-
-
 def checked_format(fmt: str) -> Format:
     if fmt in FORMATS:
         return fmt
     raise ValidationError("format", fmt, "svg or png")
-
-
-# ----------------------------------------------------------------------------- data
-
-
-def forest_for_claim(synthesis: ClaimSynthesis) -> ForestData:
-    """A claim's rows with their RoB judgements; refused when the claim has no estimates."""
-    claim = synthesis.claim
-    if not synthesis.rows:
-        raise ValidationError(
-            "claim", claim.id, "a claim with effect estimates to plot (this one has none)"
-        )
-    rows = tuple(
-        ForestRow(r.label, r.estimate, r.ci_low, r.ci_high, r.weight, r.pooled, r.risk_of_bias)
-        for r in synthesis.rows
-    )
-    pooled = None
-    if synthesis.pooled is not None:
-        pooled = _summary(synthesis.pooled, synthesis.reported)
-    return ForestData(
-        title=f"{claim.outcome} ({claim.id})",
-        axis_label=axis_label(claim.measure or "GEN", claim.unit),
-        rows=rows,
-        pooled=pooled,
-        log_scale=synthesis.ratio,
-        note=synthesis.note,
-    )
-
-
-def forest_for_table(
-    table: StudyTable, result: PooledResult, measure: str, title: str = "Pooled studies"
-) -> ForestData:
-    """Rows computed from a CSV table; ratios are shown back on their own scale."""
-    ratio = measure in RATIO_MEASURES
-    back = math.exp if ratio else float
-    rows = []
-    for label, yi, vi, weight in zip(
-        table.studies, table.yi, table.vi, result.weights, strict=True
-    ):
-        half = Z_95 * math.sqrt(float(vi))
-        rows.append(
-            ForestRow(label, back(yi), back(yi - half), back(yi + half), weight, pooled=True)
-        )
-    return ForestData(
-        title=title,
-        axis_label=axis_label(measure, None),
-        rows=tuple(rows),
-        pooled=_summary(result, back),
-        log_scale=ratio,
-    )
-
-
-def funnel_for_claim(synthesis: ClaimSynthesis) -> FunnelData:
-    """The pooled rows (or, without a pool, every row with a CI) against their standard errors."""
-    rows = [r for r in synthesis.rows if r.yi is not None and r.vi is not None]
-    if synthesis.pooled is not None:
-        rows = [r for r in rows if r.pooled]
-    if not rows:
-        raise ValidationError(
-            "claim",
-            synthesis.claim.id,
-            "a claim with at least one effect estimate with a confidence interval",
-        )
-    yi = tuple(float(r.yi) for r in rows if r.yi is not None)
-    vi = tuple(float(r.vi) for r in rows if r.vi is not None)
-    estimate = synthesis.pooled.estimate if synthesis.pooled else None
-    measure = synthesis.claim.measure or "GEN"
-    return FunnelData(
-        title=f"{synthesis.claim.outcome} ({synthesis.claim.id})",
-        axis_label=axis_label(measure, synthesis.claim.unit, analysis_scale=True),
-        labels=tuple(r.label for r in rows),
-        yi=yi,
-        se=tuple(math.sqrt(v) for v in vi),
-        estimate=estimate,
-        note=asymmetry_note(yi, vi),
-    )
-
-
-def funnel_for_table(
-    table: StudyTable, result: PooledResult, measure: str, title: str = "Pooled studies"
-) -> FunnelData:
-    yi = tuple(float(y) for y in table.yi)
-    vi = tuple(float(v) for v in table.vi)
-    return FunnelData(
-        title=title,
-        axis_label=axis_label(measure, None, analysis_scale=True),
-        labels=table.studies,
-        yi=yi,
-        se=tuple(math.sqrt(v) for v in vi),
-        estimate=result.estimate,
-        note=asymmetry_note(yi, vi),
-    )
-
-
-def asymmetry_note(yi: Sequence[float], vi: Sequence[float]) -> str:
-    """Egger's regression test when there are three or more studies; otherwise say why not."""
-    if len(yi) < 3:
-        return f"Too few studies (k = {len(yi)}) to judge funnel asymmetry."
-    egger = egger_test(yi, vi)
-    return f"Egger regression test: z = {egger.statistic:.2f}, {_p(egger.p)} (k = {len(yi)})."
-
-
-def axis_label(measure: str, unit: str | None, *, analysis_scale: bool = False) -> str:
-    name = MEASURE_NAMES.get(measure, measure)
-    if analysis_scale and measure in RATIO_MEASURES:
-        name = f"log {name.lower()}"
-    return f"{name} ({unit})" if unit else name
-
-
-def _summary(result: PooledResult, back: Any) -> PooledSummary:
-    return PooledSummary(
-        estimate=back(result.estimate),
-        ci_low=back(result.ci_low),
-        ci_high=back(result.ci_high),
-        pi_low=back(result.pi_low),
-        pi_high=back(result.pi_high),
-        k=result.k,
-        tau2=result.tau2,
-        i2=result.i2,
-        q=result.q,
-        q_p=result.q_p,
-        method=result.method,
-        test=result.test,
-    )
 
 
 # ----------------------------------------------------------------------------- drawing
@@ -423,7 +259,7 @@ def _heterogeneity(p: PooledSummary | None) -> str:
         return ""
     return (
         f"Heterogeneity: τ² = {p.tau2:.4g}, I² = {p.i2:.1f}%, Q = {p.q:.2f} "
-        f"({_p(p.q_p)}); k = {p.k}"
+        f"({p_text(p.q_p)}); k = {p.k}"
     )
 
 
@@ -453,7 +289,3 @@ def _funnel_figure(data: FunnelData) -> Figure:
 
 def _num(value: float | None) -> str:
     return "" if value is None else f"{value:.2f}"
-
-
-def _p(value: float) -> str:
-    return "p < 0.001" if value < 0.001 else f"p = {value:.3f}"

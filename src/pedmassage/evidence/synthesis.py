@@ -12,8 +12,9 @@ import math
 from dataclasses import dataclass, replace
 
 from pedmassage.evidence.catalogue import Catalogue, catalogue
+from pedmassage.evidence.claim_model import Claim, EffectRef
 from pedmassage.evidence.grade import Downgrade, Grade, grade
-from pedmassage.evidence.model import RATIO_MEASURES, Claim, EffectRef, RiskOfBias, Study
+from pedmassage.evidence.model import RATIO_MEASURES, RiskOfBias, Study
 from pedmassage.stats import PooledResult, pool
 
 MIN_POOLED = 2

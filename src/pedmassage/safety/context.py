@@ -46,11 +46,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
+from functools import lru_cache
 from typing import Any, Literal
 
 from pedmassage.development import GestationalAge, age_profile, stage_for
-from pedmassage.safety.contract import Measurement, ScreeningInput
+from pedmassage.safety.contract import Measurement, ProcedureIn, ScreeningInput
 from pedmassage.safety.policy import Policy
 
 CONTEXT_KEYS: frozenset[str] = frozenset(
@@ -94,7 +95,7 @@ def build_facts(inp: ScreeningInput, policy: Policy) -> Facts:
     labs = readings(inp.labs, "lab", policy, now)
     vitals = readings(inp.vitals, "vital", policy, now)
     child = inp.child
-    ga = GestationalAge.from_weeks(child.gestational_age_at_birth_weeks)
+    ga = gestational_age(child.gestational_age_at_birth_weeks)
     profile = age_profile(child.birth_date, ga, now.date())
     weight = child.weight_g if child.weight_g is not None else vitals.fresh.get("weight")
     variables = {
@@ -153,19 +154,27 @@ def readings(
     return Readings(fresh=fresh, stale=stale, age_hours=ages)
 
 
+@lru_cache(maxsize=256)
+def gestational_age(weeks: float) -> GestationalAge:
+    """``GestationalAge.from_weeks``, remembered: few distinct values occur."""
+    return GestationalAge.from_weeks(weeks)
+
+
 def _findings(inp: ScreeningInput) -> dict[str, Any]:
+    """Lists of findings; most are empty, and an empty one costs nothing to build."""
+    conditions, devices, procedures, skin = inp.conditions, inp.devices, inp.procedures, inp.skin
     today = inp.assessed_at.date()
-    conditions, devices, skin = inp.conditions, inp.devices, inp.skin
     return {
-        "conditions": [{"code": c.code, "site": c.site} for c in conditions],
+        "conditions": [{"code": c.code, "site": c.site} for c in conditions] if conditions else [],
         "condition_codes": sorted({c.code for c in conditions}) if conditions else [],
-        "devices": [{"kind": d.kind, "site": d.site} for d in devices],
+        "devices": [{"kind": d.kind, "site": d.site} for d in devices] if devices else [],
         "device_kinds": sorted({d.kind for d in devices}) if devices else [],
-        "procedures": [
-            {"kind": p.kind, "site": p.site, "days_since": (today - p.date).days}
-            for p in inp.procedures
-        ],
-        "skin": [{"finding": s.finding, "site": s.site} for s in skin],
+        "procedures": [_procedure(p, today) for p in procedures] if procedures else [],
+        "skin": [{"finding": s.finding, "site": s.site} for s in skin] if skin else [],
         "skin_findings": sorted({s.finding for s in skin}) if skin else [],
         "medication_classes": sorted({m.class_ for m in inp.medications}),
     }
+
+
+def _procedure(p: ProcedureIn, today: date) -> dict[str, Any]:
+    return {"kind": p.kind, "site": p.site, "days_since": (today - p.date).days}

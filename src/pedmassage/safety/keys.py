@@ -3,34 +3,31 @@
 A group's outcomes are remembered under a key made from the values it reads (see ``runner``). The
 plain key is the value itself, so two children with platelets of 212 and 213 are screened twice
 although no rule can tell them apart. When every use of a variable, in every expression of the rule
-book, is one of the forms below, the key keeps only what those forms can observe:
+book, is of one of the kinds below, the key keeps only what those uses can observe:
 
-================================================  ===============================================
-``x < 1.5``, ``2 >= x``, ``x == 3``, ...          a number compared with number literals: the key
-``x == null``, ``x != null``                      is null, or the value's type and its place among
-                                                  the literals (below, equal to, or between two)
-``has(m.f)``, ``m.f < 1.5``, ``1.5 < m.f``        a map read field by field: per field, absent or
-                                                  the key of its number as above
-``s == 'a'``, ``s != 'a'``, ``s in ['a', 'b']``     text tested against text literals: the
-                                                  text if it is one of them, else "other"
-``'a' in xs``, ``xs.exists(e, e in ['a', 'b'])``  a list of text tested for literals: which of
-                                                  those literals the list holds
-``ms.filter(m, m.f == 'a').map(m, m.g)``,         a list of maps run through comprehensions
-``ms.exists(m, m.f in ['a', 'b'] && ...)``        (``exists``, ``all``, ``exists_one``, ``map``,
-                                                  ``filter``; not ending in ``filter``) that only
-                                                  test a field against text literals: per element,
-                                                  in order, that field's text kept only when it is
-                                                  one of those literals, every other field read
-                                                  kept as it is
-================================================  ===============================================
+* a number compared with number literals (``x < 1.5``, ``2 >= x``, ``x == 3``) or with null
+  (``x != null``): null, or the value's type and its place among the literals (below, equal to, or
+  between two of them);
+* a map read field by field (``has(m.f)``, ``m.f < 1.5``, ``1.5 < m.f``): per field, absent or the
+  key of its number as above;
+* text tested against text literals (``s == 'a'``, ``'a' != s``, ``s in ['a', 'b']``): the text
+  if it is one of them, else "other";
+* a list of text tested for literals (``'a' in xs``, ``xs.exists(e, e in ['a', 'b'])``): which of
+  those literals it holds;
+* a list of maps run through comprehensions (``exists``, ``all``, ``exists_one``, ``map``,
+  ``filter``, not ending in ``filter``) that read each element only as ``m.<field>``, such as
+  ``ms.filter(m, m.f == 'a' && m.g != null).map(m, m.g)``: per element, in order, each field read,
+  with the text of a field that is only ever tested against text literals kept only when it is
+  one of them.
 
-The forms are recognised on the bound expression text, token by token, and only where operator
+The uses are recognised on the bound expression text, token by token, and only where operator
 precedence makes the comparison (or test) a whole operand: ``x * 2 < 3``, ``-x < 3`` or
 ``x < 3 + y`` are not recognised. A number is keyed by its place only when it has the type of every
 literal it is compared with, and text collapses only when it is text, so the answer of each
 comparison or test, and so of the whole expression (errors included), is the same for every value
 with the same key. Anything else, a variable used any other way anywhere, or an expression the
-tokenizer does not understand, keeps the plain key: the value itself.
+tokenizer does not read (comments, escapes, raw or triple-quoted strings, hex or unsigned numbers),
+keeps the plain key: the value itself.
 """
 
 from __future__ import annotations
@@ -93,6 +90,8 @@ class Uses:
 
 def tokenize(source: str) -> list[Token] | None:
     """The tokens of a CEL expression, or ``None`` for anything this module does not read."""
+    if "'''" in source or '"""' in source:
+        return None
     tokens: list[Token] = []
     pos, end = 0, len(source.rstrip())
     while pos < end:
