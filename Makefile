@@ -41,6 +41,8 @@ fmt: install
 
 bench: install
 	$(BIN)/python bench/cli_startup.py
+	$(BIN)/python bench/screening.py
+	$(BIN)/python bench/meta_analysis.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache
