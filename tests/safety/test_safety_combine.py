@@ -60,3 +60,13 @@ def test_a_gentle_region_absorbs_its_gentle_parts_but_keeps_avoided_parts():
     avoid, gentle = normalize_sites({"leg_left"}, {"legs", "foot_right"}, site_map())
     assert avoid == ["leg_left"]
     assert gentle == ["legs"]
+
+
+def test_remembered_site_normalisations_are_the_same_and_never_shared():
+    memo: dict = {}
+    avoid, gentle = {"chest", "chest_left", "arm_left"}, {"chest_right", "leg_left"}
+    fresh = normalize_sites(avoid, gentle, site_map())
+    first = normalize_sites(avoid, gentle, site_map(), memo)
+    first[0].append("changed by a caller")
+    assert normalize_sites(avoid, gentle, site_map(), memo) == fresh
+    assert len(memo) == 1

@@ -146,6 +146,7 @@ CASES = [
     ("x", NUMBERS, ["x < 20.0", "x >= 20.0 && x < 50.0", "x == 38.0 || 1.5 > x", "x == null"]),
     ("x", NUMBERS, ["x != null && x < 365", "x >= 5"]),
     ("x", NUMBERS, ["x == null || x < 20.0"]),
+    ("x", NUMBERS, ["x < 365 || x >= 20.0"]),
     ("m", MAPS, ["has(m.a) && m.a < 20.0", "has(m.b) && m.b >= 0.5 && m.b < 50.0", "m.c == 5"]),
     ("s", TEXTS, ["s == 'picu'", "s in ['nicu', 'a']", "'home' != s ? 1 : 2"]),
     ("xs", TEXT_LISTS, ["'a' in xs", "xs.exists(e, e in ['b', 'c']) ? ['x'] : []"]),

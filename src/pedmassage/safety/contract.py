@@ -84,13 +84,13 @@ class ScreeningInput(_In):
     assessed_at: AwareDatetime
     setting: Setting
     child: ChildFacts
-    conditions: list[ConditionIn] = []
-    labs: list[Measurement] = []
-    vitals: list[Measurement] = []
-    devices: list[DeviceIn] = []
-    procedures: list[ProcedureIn] = []
-    skin: list[SkinFinding] = []
-    medications: list[MedicationIn] = []
+    conditions: list[ConditionIn] = Field(default_factory=list)
+    labs: list[Measurement] = Field(default_factory=list)
+    vitals: list[Measurement] = Field(default_factory=list)
+    devices: list[DeviceIn] = Field(default_factory=list)
+    procedures: list[ProcedureIn] = Field(default_factory=list)
+    skin: list[SkinFinding] = Field(default_factory=list)
+    medications: list[MedicationIn] = Field(default_factory=list)
     respiratory_support: RespiratorySupport = "none"
     isolation: Isolation = "none"
     touch_aversion: bool = False
