@@ -229,45 +229,19 @@ def record_session(
         _record_post(db, record, data.post, ended_at)
         _deliver(record, data.regions, data.pressure, data.minutes, data.technique, partial=True)
         _close(record, data.heart_rate_post, data.spo2_post, data.cues, data.response, data.note)
-    elif data.status == "ended_early":
-        end_session_early(
-            db=db,
-            session_id=record.id,
-            now=finished_as_of,
-            data=SessionEnd(
-                ended_at=ended_at,
-                reason=data.end_reason,
-                minutes=data.minutes,
-                pressure=data.pressure,
-                regions=data.regions,
-                technique=data.technique,
-                post=data.post,
-                heart_rate=data.heart_rate_post,
-                spo2=data.spo2_post,
-                cues=data.cues,
-                response=data.response,
-                note=data.note,
-            ),
-        )
     else:
-        complete_session(
-            db=db,
-            session_id=record.id,
-            now=finished_as_of,
-            data=SessionFinish(
-                ended_at=ended_at,
-                minutes=data.minutes,
-                pressure=data.pressure,
-                regions=data.regions,
-                technique=data.technique,
-                post=data.post,
-                heart_rate=data.heart_rate_post,
-                spo2=data.spo2_post,
-                cues=data.cues,
-                response=data.response,
-                note=data.note,
-            ),
-        )
+        closing = {
+            "ended_at": ended_at, "minutes": data.minutes, "pressure": data.pressure,
+            "regions": data.regions, "technique": data.technique, "post": data.post,
+            "heart_rate": data.heart_rate_post, "spo2": data.spo2_post, "cues": data.cues,
+            "response": data.response, "note": data.note,
+        }  # fmt: skip
+        if data.status == "ended_early":
+            end = SessionEnd.model_validate({**closing, "reason": data.end_reason})
+            end_session_early(db=db, session_id=record.id, now=finished_as_of, data=end)
+        else:
+            finish = SessionFinish.model_validate(closing)
+            complete_session(db=db, session_id=record.id, now=finished_as_of, data=finish)
     for adverse in data.adverse_events:
         add_adverse_event(
             db=db,
