@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.orm import Session
 
@@ -18,6 +19,12 @@ from pedmassage.db import make_engine
 from pedmassage.migrations import upgrade
 
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
+
+# CI explores the same examples every run (a failure there is reproducible) and has no per-example
+# deadline (a loaded machine is not a failing test); locally Hypothesis explores afresh each run.
+settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True)
+settings.register_profile("dev", deadline=None)
+settings.load_profile("ci" if os.environ.get("CI") == "true" else "dev")
 PG_ENV = "PEDMASSAGE_TEST_DATABASE_URL"
 PG_HELP = (
     f"PostgreSQL tests skipped: set {PG_ENV}=postgresql+psycopg://postgres@127.0.0.1:5432/test "

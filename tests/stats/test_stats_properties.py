@@ -121,3 +121,19 @@ def _random_studies(seed: int) -> tuple[np.ndarray, np.ndarray]:  # type: ignore
     tau = rng.choice([0.0, 0.2, 0.6])
     yi = rng.normal(0.3, np.sqrt(vi + tau**2))
     return yi, vi
+
+
+def test_reml_is_found_where_fisher_scoring_oscillates() -> None:
+    """Found by the property above: scoring oscillates on these lopsided studies, so REML is
+    maximized directly; the answer is the restricted likelihood's maximum (grid search)."""
+    yi = np.array([0.0, 0, 0, 0, 0, 1])
+    vi = np.array([1.0, 1, 1, 1, 1, 0.125])
+
+    def restricted_loglik(t: float) -> float:
+        w = 1 / (vi + t)
+        mu = (w * yi).sum() / w.sum()
+        return float(-0.5 * (np.log(vi + t).sum() + np.log(w.sum()) + (w * (yi - mu) ** 2).sum()))
+
+    grid = np.linspace(0, 2, 200_001)
+    best = grid[int(np.argmax([restricted_loglik(t) for t in grid]))]
+    assert pool(yi, vi, method="REML").tau2 == pytest.approx(best, abs=1e-4)

@@ -93,12 +93,34 @@ def reml(y: FloatArray, v: FloatArray, design: FloatArray, control: Control) -> 
             tau2 = _unless_zero_is_better(y, v, design, tau2, control.threshold)
             final = weighted_fit(y, 1 / (v + tau2), design)
             return Tau2Estimate(tau2, math.sqrt(2 / final.trace_pp()), iteration)
-    raise ValidationError(
-        "method",
-        "REML",
-        f"an estimator that converges on these data (REML did not within {control.max_iter} "
-        "iterations; raise max_iter, lower step_adjust, or use DL or PM)",
+    return _reml_by_direct_maximization(y, v, design, control)
+
+
+def _reml_by_direct_maximization(
+    y: FloatArray, v: FloatArray, design: FloatArray, control: Control
+) -> Tau2Estimate:
+    """Where Fisher scoring oscillates (it can on small, lopsided data), maximize the same
+    restricted likelihood directly on a bounded interval. Results that converge by scoring, and so
+    match metafor, never reach this path."""
+    from scipy.optimize import minimize_scalar
+
+    upper = 10.0 * (float(np.var(y)) + float(np.max(v))) + 1.0
+    found = minimize_scalar(
+        lambda t: -restricted_loglik(y, v, design, float(t)),
+        bounds=(0.0, upper),
+        method="bounded",
+        options={"xatol": control.threshold * 1e-2, "maxiter": 500},
     )
+    tau2 = float(found.x)
+    if not found.success or upper - tau2 < control.threshold:
+        raise ValidationError(
+            "method",
+            "REML",
+            "an estimator that converges on these data (REML did not; use DL or PM)",
+        )
+    tau2 = _unless_zero_is_better(y, v, design, tau2, control.threshold)
+    final = weighted_fit(y, 1 / (v + tau2), design)
+    return Tau2Estimate(tau2, math.sqrt(2 / final.trace_pp()), control.max_iter)
 
 
 def _feasible(tau2: float, step: float) -> float:
