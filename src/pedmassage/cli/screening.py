@@ -108,7 +108,7 @@ def _census(ward: str, as_json: bool) -> None:
         "age",
         "decision",
         "max pressure",
-        "avoid",
+        "avoid (besides genital)",
         "verify",
         title=f"{ward}: clinical screen for the round (consent and assent are asked "
         "at the bedside; nothing stored)",
@@ -122,7 +122,7 @@ def _census(ward: str, as_json: bool) -> None:
             child.age_label,
             f"[{colours[decision]}]{decision}[/]",
             "" if mods.max_pressure is None else str(mods.max_pressure),
-            ", ".join(mods.avoid_sites),
+            ", ".join(s for s in mods.avoid_sites if s != "genital"),
             "; ".join(row.result.missing),
         )
     console().print(table)

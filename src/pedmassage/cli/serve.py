@@ -23,8 +23,21 @@ def serve(
     bind_host, bind_port = host or settings.host, port or settings.port
     typer.echo(f"pedmassage on http://{bind_host}:{bind_port}  (API docs: /api/docs)")
     if settings.demo:
-        from pedmassage.demo.seed import THERAPISTS
-
-        typer.echo("demo mode: every child is synthetic. There is no login yet; records carry")
-        typer.echo("the therapist's name as typed. Demo therapists: " + ", ".join(THERAPISTS))
+        _demo_hints(f"http://{bind_host}:{bind_port}")
     uvicorn.run(app, host=bind_host, port=bind_port, log_level="warning")
+
+
+def _demo_hints(base: str) -> None:
+    """Where to look in the demo: there is no login yet, so the entry points are printed."""
+    from urllib.parse import quote
+
+    from pedmassage.cli.common import database
+    from pedmassage.demo.seed import THERAPISTS, a_demo_parent
+
+    with database() as db:
+        parent = a_demo_parent(db)
+    typer.echo("demo mode: every child is synthetic. There is no login yet; records carry")
+    typer.echo("the therapist's name as typed. Demo therapists: " + ", ".join(THERAPISTS))
+    typer.echo(f"  a therapist's home-program flags: {base}/flags?staff={quote(THERAPISTS[0])}")
+    if parent:
+        typer.echo(f"  a parent's home routine and diary: {base}/home?guardian={parent}")

@@ -249,3 +249,19 @@ def _deliver(
 
 def _at(day: date, hour: int, minute: int = 0) -> datetime:
     return datetime.combine(day, time(hour, minute), tzinfo=UTC)
+
+
+def a_demo_parent(db: Session) -> str | None:
+    """The guardian id of a demo child with an active home program: the way into the parent's
+    pages, printed by ``pedmassage serve`` in demo mode."""
+    from pedmassage.children.models import Guardian
+    from pedmassage.homecare.models import HomeProgram
+
+    query = (
+        select(Guardian.id)
+        .join(HomeProgram, HomeProgram.child_id == Guardian.child_id)
+        .where(HomeProgram.status == "active")
+        .order_by(HomeProgram.id)
+        .limit(1)
+    )
+    return db.scalar(query)
