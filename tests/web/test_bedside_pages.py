@@ -286,3 +286,20 @@ def test_the_live_pages_keep_names_out_of_every_url(
 
     assert urls
     assert not [u for u in urls if "Amara" in u or "Synthetic" in u]
+
+
+def test_ending_early_keeps_the_minutes_given_before_stopping(
+    client: TestClient, screening: tuple[str, str]
+) -> None:
+    session_id = started(client, screening[0])
+    too_long = client.post(
+        f"/sessions/{session_id}/end-early", data={"reason": "Fell asleep.", "end_minutes": "500"}
+    )
+    assert too_long.status_code == 422
+    assert 'id="end_minutes-error"' in too_long.text
+    ended = client.post(
+        f"/sessions/{session_id}/end-early", data={"reason": "Fell asleep.", "end_minutes": "6"}
+    )
+    assert ended.status_code == 303
+    session = client.get(f"/api/v1/sessions/{session_id}").json()
+    assert session["minutes"] == 6 and session["status"] == "ended_early"

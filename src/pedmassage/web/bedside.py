@@ -133,6 +133,9 @@ def end_early(
     """The child said stop, disengaged, or something else ended it: the reason is kept."""
     require(db, session_id, "end_early")
     fields = {"ended_at": now, "cues": form.values("end_cues"), **form.present(("reason",))}
+    given = form.present(("end_minutes",)).get("end_minutes")
+    if given is not None:
+        fields["minutes"] = given
     try:
         data = validated(SessionEnd, fields, {}, key=end_key)
         service.end_session_early(db=db, session_id=session_id, data=data, now=now)
@@ -144,9 +147,9 @@ def end_early(
 
 
 def end_key(path: str) -> str:
-    """The end-early form's cue chips are named apart from the completion form's."""
+    """The end-early form's cues and minutes are named apart from the completion form's."""
     key = session_key(path)
-    return "end_cues" if key == "cues" else key
+    return {"cues": "end_cues", "minutes": "end_minutes"}.get(key, key)
 
 
 def _start_fields(form: FormInput, now: datetime) -> tuple[dict[str, object], Errors]:
