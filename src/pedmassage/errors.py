@@ -6,6 +6,8 @@ field, the CLI into a message with exit code 2, the web app into a form error be
 
 from __future__ import annotations
 
+import math
+
 
 class PedmassageError(Exception):
     """Base of every error the domain raises on purpose."""
@@ -28,7 +30,7 @@ class ValidationError(PedmassageError):
     def as_dict(self) -> dict[str, object]:
         return {
             "field": self.field,
-            "value": _jsonable(self.value),
+            "value": jsonable(self.value),
             "allowed": self.allowed,
             "message": self.message,
         }
@@ -59,7 +61,10 @@ class KnowledgeDataError(PedmassageError):
     """A shipped clinical data file (rules, instruments, protocols) is malformed."""
 
 
-def _jsonable(value: object) -> object:
+def jsonable(value: object) -> object:
+    """A value safe to put in a JSON error body (NaN and infinities are not JSON)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
     if value is None or isinstance(value, str | int | float | bool):
         return value
     return str(value)

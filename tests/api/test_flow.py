@@ -153,3 +153,22 @@ def test_openapi_documents_every_route(client: TestClient) -> None:
 def test_the_app_refuses_an_unmigrated_database(tmp_path: Path) -> None:
     with pytest.raises(DatabaseNotReadyError, match="pedmassage db upgrade"):
         create_app(Settings(database_url=f"sqlite:///{tmp_path / 'empty.sqlite3'}"))
+
+
+def test_not_a_number_is_a_422_naming_the_field(client: TestClient) -> None:
+    child_id = create_child(client)
+    response = client.post(
+        f"/api/v1/children/{child_id}/observations/lab",
+        content='{"code": "platelets", "value": NaN, "unit": "10^9/L", '
+        '"taken_at": "2026-11-25T08:00:00Z"}',
+        headers={"content-type": "application/json"},
+    )
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["field"].startswith("lab")
+
+
+def test_a_duplicate_record_number_is_a_409(client: TestClient) -> None:
+    create_child(client, mrn="H-1")
+    response = client.post("/api/v1/children", json={**CHILD, "mrn": "H-1"})
+    assert response.status_code == 409
+    assert response.json()["detail"][0]["field"] == "mrn"

@@ -177,3 +177,24 @@ def test_age_labels_follow_clinical_usage() -> None:
     assert service.age_label(date(2026, 10, 1), today) == "7 wk"
     assert service.age_label(date(2025, 11, 1), today) == "12 mo"
     assert service.age_label(date(2020, 5, 25), today) == "6 y 6 mo"
+
+
+def test_a_second_child_with_the_same_record_number_is_refused_without_echoing_it(
+    db: Session, now: datetime
+) -> None:
+    from pedmassage.errors import ConflictError
+
+    service.create_child(db=db, data=profile(mrn="MRN-77"), now=now)
+    with pytest.raises(ConflictError) as err:
+        service.create_child(db=db, data=profile(display_name="Other", mrn="MRN-77"), now=now)
+    assert err.value.field == "mrn"
+    assert "MRN-77" not in str(err.value)
+
+
+def test_a_measurement_from_before_birth_is_refused(db: Session, now: datetime) -> None:
+    early = [
+        {"code": "temperature", "value": 37, "unit": "Cel", "taken_at": "0001-01-01T00:00:00+05:00"}
+    ]
+    with pytest.raises(ValidationError) as err:
+        service.create_child(db=db, data=profile(vitals=early), now=now)
+    assert err.value.field == "vitals[0].taken_at"

@@ -234,3 +234,68 @@ def test_no_plan_is_made_on_a_hold(db: Session, now: datetime) -> None:
     screening_id = screen(db, child_id, now, child_assent=False)
     with pytest.raises(ConflictError):
         service.plan_from_screening(db=db, screening_id=screening_id, goals=["pain"])
+
+
+def test_a_newer_screening_replaces_an_older_one(db: Session, now: datetime) -> None:
+    """A session rests on the child's latest screening: a later hold cannot be bypassed by
+    naming the earlier screening."""
+    child_id = make_child(db, now)
+    first = screen(db, child_id, now)
+    later = now + timedelta(hours=1)
+    screen(db, child_id, later, guardian_consent=None)  # the newer screening holds
+    with pytest.raises(ConflictError, match="newer screening"), db.begin_nested():
+        service.record_session(
+            db=db,
+            child_id=child_id,
+            now=later + timedelta(hours=1),
+            data=session(first, later, started_at=(later + timedelta(minutes=10)).isoformat()),
+        )
+    assert stored_sessions(db) == 0
+
+
+def test_a_stale_weight_is_not_used_for_a_preterm_infant(db: Session, now: datetime) -> None:
+    born = now - timedelta(days=21)
+    child_id = make_child(
+        db,
+        now,
+        birth_date=born.date().isoformat(),
+        gestational_age_weeks=30,
+        conditions=[{"code": "prematurity"}],
+        devices=[],
+        setting="nicu",
+        vitals=[
+            {
+                "code": "weight",
+                "value": 1600,
+                "unit": "g",
+                "taken_at": (now - timedelta(days=20)).isoformat(),
+            },
+            {
+                "code": "temperature",
+                "value": 36.8,
+                "unit": "Cel",
+                "taken_at": (now - timedelta(hours=1)).isoformat(),
+            },
+        ],
+    )
+    stored = service.get_screening(db=db, screening_id=screen(db, child_id, now, child_assent=None))
+    assert any("weight" in item for item in stored.result["missing"])
+
+
+def test_a_no_at_the_start_records_nothing_delivered(db: Session, now: datetime) -> None:
+    child_id = make_child(db, now)
+    screening_id = screen(db, child_id, now)
+    record = service.record_session(
+        db=db,
+        child_id=child_id,
+        now=now + timedelta(hours=1),
+        data=session(
+            screening_id,
+            now,
+            child_assent=False,
+            status="ended_early",
+            end_reason="shook head and hid under the blanket",
+        ),
+    )
+    assert (record.regions, record.minutes, record.pressure) == ([], 0, 0)
+    assert record.end_reason == "shook head and hid under the blanket"

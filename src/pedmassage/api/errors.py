@@ -6,7 +6,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from pedmassage.errors import ConflictError, NotFoundError, ValidationError
+from pedmassage.errors import ConflictError, NotFoundError, ValidationError, jsonable
 
 
 def install(app: FastAPI) -> None:
@@ -30,7 +30,7 @@ def request_error(error: object) -> dict[str, object]:
     loc = [str(p) for p in error.get("loc", ()) if p not in ("body", "query", "path")]
     field = ".".join(loc) or "body"
     value = error.get("input")
-    shown = value if isinstance(value, str | int | float | bool) or value is None else None
+    shown = jsonable(value) if isinstance(value, str | int | float | bool) else None
     return {
         "field": field,
         "value": shown,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -24,7 +24,7 @@ from pedmassage.children.schemas import (
     ObservationPublic,
 )
 from pedmassage.development import GestationalAge, age_profile, months_between, stage_for
-from pedmassage.errors import NotFoundError, ValidationError
+from pedmassage.errors import ConflictError, NotFoundError, ValidationError
 from pedmassage.safety.contract import (
     ConditionIn,
     DeviceIn,
@@ -42,6 +42,9 @@ def create_child(*, db: Session, data: ChildCreate, now: datetime) -> Child:
     ga = GestationalAge(data.gestational_age_weeks, data.gestational_age_days)
     _check_birth_date(data.birth_date, now.date())
     _check_facts(data, now)
+    if data.mrn is not None and db.scalar(select(Child.id).where(Child.mrn == data.mrn)):
+        # The number is not echoed: it identifies a child.
+        raise ConflictError("Another child already has this hospital record number.", field="mrn")
     child = Child(
         display_name=data.display_name.strip(),
         mrn=data.mrn,
@@ -91,7 +94,7 @@ def add_observation(
 ) -> Observation:
     """Record a lab or vital; refuses unknown codes, wrong units, impossible values or times."""
     child = get_child(db=db, child_id=child_id)
-    _check_measurement(category, data, category, now)
+    _check_measurement(category, data, category, now, child.birth_date)
     observation = _observation(category, data)
     child.observations.append(observation)
     db.flush()
@@ -185,9 +188,9 @@ def _check_facts(data: ChildCreate, now: datetime) -> None:
     for i, device in enumerate(data.devices):
         _check_device(device, f"devices[{i}]")
     for i, lab in enumerate(data.labs):
-        _check_measurement("lab", lab, f"labs[{i}]", now)
+        _check_measurement("lab", lab, f"labs[{i}]", now, data.birth_date)
     for i, vital in enumerate(data.vitals):
-        _check_measurement("vital", vital, f"vitals[{i}]", now)
+        _check_measurement("vital", vital, f"vitals[{i}]", now, data.birth_date)
     for i, procedure in enumerate(data.procedures):
         _check_site(procedure.site, f"procedures[{i}].site")
         if procedure.date > now.date():
@@ -213,12 +216,20 @@ def _check_site(site: str | None, field: str) -> None:
         site_map().check(site, field)
 
 
-def _check_measurement(category: str, data: Measurement, field: str, now: datetime) -> None:
+def _check_measurement(
+    category: str, data: Measurement, field: str, now: datetime, born: date
+) -> None:
     if category not in ("lab", "vital"):
         raise ValidationError("category", category, "lab or vital")
     code_book().check_measure(category, data.code, data.value, data.unit, field)
     if data.taken_at > now:
         raise ValidationError(f"{field}.taken_at", data.taken_at.isoformat(), "not in the future")
+    if data.taken_at.date() < born - timedelta(days=1):
+        raise ValidationError(
+            f"{field}.taken_at",
+            data.taken_at.isoformat(),
+            f"on or after the birth date {born.isoformat()}",
+        )
 
 
 def _observation(category: str, data: Measurement) -> Observation:

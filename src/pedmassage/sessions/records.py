@@ -226,8 +226,10 @@ def record_session(
     # in the future, and its end follows from the minutes given.
     finished_as_of = max(now, ended_at)
     if record.status == "ended_early":
+        # The child said no at the start: nothing was delivered, whatever the form carried.
         _record_post(db, record, data.post, ended_at)
-        _deliver(record, data.regions, data.pressure, data.minutes, data.technique, partial=True)
+        _deliver(record, [], 0, 0, "", partial=True)
+        record.end_reason = data.end_reason.strip() or record.end_reason
         _close(record, data.heart_rate_post, data.spo2_post, data.cues, data.response, data.note)
     else:
         closing = {
@@ -304,7 +306,24 @@ def _usable_screening(
             screening_id,
             f"a screening from the last {SCREENING_VALID_HOURS} h; screen again",
         )
+    newer = _latest_screening_before(db, child.id, now + CLOCK_SKEW)
+    if newer is not None and newer.id != screening.id:
+        raise ConflictError(
+            f"A newer screening ({newer.assessed_at.isoformat()}, {newer.decision}) replaces "
+            "this one: a session rests on the child's latest screening.",
+            field=field,
+        )
     return screening
+
+
+def _latest_screening_before(db: Session, child_id: str, moment: datetime) -> Screening | None:
+    query = (
+        select(Screening)
+        .where(Screening.child_id == child_id, Screening.assessed_at <= moment)
+        .order_by(Screening.assessed_at.desc(), Screening.id.desc())
+        .limit(1)
+    )
+    return db.scalars(query).first()
 
 
 def _within_screening(screening: Screening, started_at: datetime) -> None:

@@ -42,7 +42,6 @@ the child's state change; an older screening must be repeated."""
 
 def screening_input(child: Child, request: ScreeningCreate, now: datetime) -> ScreeningInput:
     """The screening contract built from the stored record plus what the therapist states now."""
-    weight = _latest(child, "vital", "weight")
     return ScreeningInput(
         assessed_at=request.assessed_at or now,
         setting=request.setting or child.setting,
@@ -54,11 +53,12 @@ def screening_input(child: Child, request: ScreeningCreate, now: datetime) -> Sc
             ).decimal_weeks,
             verbal=child.verbal,
             cognitive_impairment=child.cognitive_impairment,
-            weight_g=weight.value if weight else None,
+            # Weight goes in as a vital with its time, so the engine uses it only while fresh.
+            weight_g=None,
         ),
         conditions=[ConditionIn(code=c.code, site=c.site) for c in child.conditions],
         labs=_measurements(child, "lab"),
-        vitals=_measurements(child, "vital", exclude={"weight"}),
+        vitals=_measurements(child, "vital"),
         devices=[DeviceIn(kind=d.kind, site=d.site) for d in child.devices],
         procedures=[ProcedureIn(kind=p.kind, site=p.site, date=p.date) for p in child.procedures],
         skin=[SkinFinding(finding=s.finding, site=s.site) for s in child.skin_findings],
@@ -192,14 +192,6 @@ def suitable_pain_instruments(child: Child, on: datetime) -> list[str]:
         cognitive_impairment=child.cognitive_impairment,
     )
     return [r.id for r in choice.pain]
-
-
-def _latest(child: Child, category: str, code: str) -> Measurement | None:
-    matches = [o for o in child.observations if o.category == category and o.code == code]
-    if not matches:
-        return None
-    o = max(matches, key=lambda m: m.taken_at)
-    return Measurement(code=o.code, value=o.value, unit=o.unit, taken_at=o.taken_at)
 
 
 def _measurements(
