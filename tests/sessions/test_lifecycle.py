@@ -303,3 +303,16 @@ def test_going_ahead_without_a_before_score_is_refused(db: Session, now: datetim
     with pytest.raises(ValidationError) as err:
         service.start_session(db=db, session_id=session_id, now=t0, data=start(t0, pre=None))
     assert err.value.field == "pre"
+
+
+def test_minutes_delivered_cannot_exceed_the_time_since_the_start(
+    db: Session, now: datetime
+) -> None:
+    session_id = draft(db, now)
+    t0 = now + timedelta(minutes=5)
+    service.start_session(db=db, session_id=session_id, data=start(t0), now=t0)
+    t1 = t0 + timedelta(minutes=2)
+    with pytest.raises(ValidationError) as err:
+        service.complete_session(db=db, session_id=session_id, now=t1, data=finish(t1, minutes=120))
+    assert err.value.field == "minutes"
+    assert "time since the start" in err.value.allowed

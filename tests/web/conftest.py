@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi import FastAPI
@@ -65,15 +66,47 @@ def web_engine(web_template_db: Path, tmp_path: Path) -> Iterator[Engine]:
     engine.dispose()
 
 
+class WebClock:
+    """The app's clock in these tests: fixed, but a session that starts lasts half an hour."""
+
+    def __init__(self) -> None:
+        self.now = WEB_NOW
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, minutes: int) -> None:
+        self.now += timedelta(minutes=minutes)
+
+
+class BedsideClient(TestClient):
+    """After a session is started, 30 minutes pass on the app's clock before the next step, as at
+    the bedside (a session cannot be documented as longer than the time since its start)."""
+
+    clock: WebClock
+
+    def post(self, url: Any, *args: Any, **kwargs: Any) -> Any:
+        response = super().post(url, *args, **kwargs)
+        if str(url).endswith("/start") and response.status_code == 303:
+            self.clock.advance(30)
+        return response
+
+
 @pytest.fixture()
-def web_app(web_engine: Engine) -> FastAPI:
+def web_clock() -> WebClock:
+    return WebClock()
+
+
+@pytest.fixture()
+def web_app(web_engine: Engine, web_clock: WebClock) -> FastAPI:
     settings = Settings(database_url=str(web_engine.url), demo=True)
-    return create_app(settings, engine=web_engine, clock=lambda: WEB_NOW)
+    return create_app(settings, engine=web_engine, clock=web_clock)
 
 
 @pytest.fixture()
-def client(web_app: FastAPI) -> Iterator[TestClient]:
-    with TestClient(web_app, follow_redirects=False) as test_client:
+def client(web_app: FastAPI, web_clock: WebClock) -> Iterator[TestClient]:
+    with BedsideClient(web_app, follow_redirects=False) as test_client:
+        test_client.clock = web_clock
         yield test_client
 
 

@@ -7,6 +7,7 @@ flushes, so a refused step leaves nothing behind.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from functools import cache
@@ -48,7 +49,8 @@ from pedmassage.sessions.screening import (
 )
 from pedmassage.vocabulary import site_map
 
-CLOCK_SKEW = timedelta(minutes=5)
+CLOCK_SKEW_MINUTES = 5
+CLOCK_SKEW = timedelta(minutes=CLOCK_SKEW_MINUTES)
 
 
 def create_draft(
@@ -119,7 +121,7 @@ def complete_session(
     """What was delivered (within the screening's limits) and the 'after' measure."""
     record = get_session(db=db, session_id=session_id)
     state = next_state(record.status, "complete")
-    _finish(db, record, data.ended_at, now)
+    _finish(db, record, data.ended_at, now, data.minutes)
     _deliver(record, data.regions, data.pressure, data.minutes, data.technique)
     _record_post(db, record, data.post, data.ended_at)
     _close(record, data.heart_rate, data.spo2, data.cues, data.response, data.note)
@@ -134,7 +136,7 @@ def end_session_early(
     """The child said stop or disengaged (or something else ended it): the reason is kept."""
     record = get_session(db=db, session_id=session_id)
     state = next_state(record.status, "end_early")
-    _finish(db, record, data.ended_at, now)
+    _finish(db, record, data.ended_at, now, data.minutes)
     _deliver(record, data.regions, data.pressure, data.minutes, data.technique, partial=True)
     if data.post is not None:
         _record_post(db, record, data.post, data.ended_at)
@@ -342,12 +344,19 @@ def _not_future(when: datetime, field: str, now: datetime) -> None:
         raise ValidationError(field, when.isoformat(), f"not after {now.isoformat()}")
 
 
-def _finish(db: Session, record: SessionRecord, ended_at: datetime, now: datetime) -> None:
+def _finish(
+    db: Session, record: SessionRecord, ended_at: datetime, now: datetime, minutes: int
+) -> None:
     _not_future(ended_at, "ended_at", now)
     if record.started_at is not None and ended_at < record.started_at:
         raise ValidationError(
             "ended_at", ended_at.isoformat(), f"after the start at {record.started_at.isoformat()}"
         )
+    if record.started_at is not None:
+        elapsed = math.ceil((ended_at - record.started_at).total_seconds() / 60)
+        if minutes > elapsed + CLOCK_SKEW_MINUTES:
+            allowed = elapsed + CLOCK_SKEW_MINUTES
+            raise ValidationError("minutes", minutes, f"0 to {allowed} (the time since the start)")
     record.ended_at = ended_at
 
 
