@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from pedmassage.children import service as children
 from pedmassage.children.models import Child
 from pedmassage.children.schemas import ChildCreate, GuardianIn
-from pedmassage.demo.roster import ROSTER, DemoChild
+from pedmassage.demo.roster import DemoChild, roster
 from pedmassage.demo.scores import items_for
 from pedmassage.safety.contract import ConditionIn, DeviceIn, Measurement, ProcedureIn
 from pedmassage.sessions import service as sessions
@@ -53,7 +53,8 @@ def seed_demo(
     """Create the demo program as of ``as_of`` (sessions on the 90 days before it)."""
     rng = random.Random(seed)
     totals = [0, 0, 0]
-    for spec in ROSTER:
+    children = roster()
+    for spec in children:
         child = _create(db, spec, as_of)
         screened, delivered, held = _sessions(db, spec, child, as_of, rng, rulebook)
         totals = [totals[0] + screened, totals[1] + delivered, totals[2] + held]
@@ -61,7 +62,7 @@ def seed_demo(
 
     home = seed_home_programs(db=db, as_of=as_of, rng=rng)
     return DemoSummary(
-        len(ROSTER), totals[0], totals[1], totals[2], home.programs, home.logs, home.open_flags
+        len(children), totals[0], totals[1], totals[2], home.programs, home.logs, home.open_flags
     )
 
 
