@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import typer
 
 from pedmassage.cli.common import console, fail, handles_errors, print_json
 
 if TYPE_CHECKING:
+    from pedmassage.evidence.synthesis import ClaimSynthesis
     from pedmassage.stats import PooledResult, StudyTable
+
+T = TypeVar("T")
 
 app = typer.Typer(
     help="Evidence: studies, claims with their GRADE certainty, pooling, plots and handouts.",
@@ -87,13 +91,10 @@ def forest(
 ) -> None:
     """Forest plot of a claim, or of a CSV (weights, diamond, prediction interval, RoB 2)."""
     from pedmassage.evidence import plots
-    from pedmassage.evidence.synthesis import synthesize
 
-    if input_file is not None:
-        table, result = _pooled_table(input_file, measure, method, test)
-        data = plots.forest_for_table(table, result, measure, title=input_file.name)
-    else:
-        data = plots.forest_for_claim(synthesize(_claim_id(claim)))
+    data = _plot_data(
+        claim, input_file, (measure, method, test), plots.forest_for_table, plots.forest_for_claim
+    )
     _write(plots.forest_plot(data, fmt), fmt, output)
 
 
@@ -112,14 +113,27 @@ def funnel(
 ) -> None:
     """Funnel plot of a claim's or a CSV's estimates against their standard errors."""
     from pedmassage.evidence import plots
+
+    data = _plot_data(
+        claim, input_file, (measure, method, test), plots.funnel_for_table, plots.funnel_for_claim
+    )
+    _write(plots.funnel_plot(data, fmt), fmt, output)
+
+
+def _plot_data(
+    claim: str | None,
+    input_file: Path | None,
+    pooling: tuple[str, str, str],
+    from_table: Callable[..., T],
+    from_claim: Callable[[ClaimSynthesis], T],
+) -> T:
+    """A plot's data from a CSV pooled with ``pooling`` (measure, method, test), or a claim."""
     from pedmassage.evidence.synthesis import synthesize
 
     if input_file is not None:
-        table, result = _pooled_table(input_file, measure, method, test)
-        data = plots.funnel_for_table(table, result, measure, title=input_file.name)
-    else:
-        data = plots.funnel_for_claim(synthesize(_claim_id(claim)))
-    _write(plots.funnel_plot(data, fmt), fmt, output)
+        table, result = _pooled_table(input_file, *pooling)
+        return from_table(table, result, pooling[0], title=input_file.name)
+    return from_claim(synthesize(_claim_id(claim)))
 
 
 @app.command("handout")
