@@ -1,7 +1,8 @@
 """The domain exception tree.
 
-Domain code raises these; each edge translates them once: the API into a 422 (or 404/409) naming the
-field, the CLI into a message with exit code 2, the web app into a form error beside the field.
+Domain code raises these; each edge translates them once, in one handler: the API into a 422
+(or 403/404/409) naming the field, the CLI into a message with exit code 2, the web app into a form
+error beside the field or an error page.
 """
 
 from __future__ import annotations
@@ -50,6 +51,20 @@ class ConflictError(PedmassageError):
 
     def __init__(self, message: str, field: str | None = None) -> None:
         self.field = field
+        super().__init__(message)
+
+
+class AccessDeniedError(PedmassageError):
+    """The person asking may not do this to this child's record (not their guardian, not on
+    their care team).
+
+    The message never says whether the child exists or who is linked to them.
+    """
+
+    field = "viewer"
+
+    def __init__(self, message: str) -> None:
+        self.message = message
         super().__init__(message)
 
 

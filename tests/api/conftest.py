@@ -8,7 +8,7 @@ from datetime import datetime
 import pytest
 from fastapi.testclient import TestClient
 
-from pedmassage.api.app import create_app
+from pedmassage.app import create_app
 from pedmassage.config import Settings
 
 

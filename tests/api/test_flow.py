@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from pedmassage.api.app import create_app
+from pedmassage.app import create_app
 from pedmassage.config import Settings
 from pedmassage.errors import DatabaseNotReadyError
 

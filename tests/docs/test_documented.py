@@ -23,7 +23,7 @@ def test_every_setting_is_documented_with_its_environment_variable() -> None:
 
 
 def test_every_api_route_is_documented(sqlite_url: str) -> None:
-    from pedmassage.api.app import create_app
+    from pedmassage.app import create_app
 
     text = (ROOT / "docs" / "api.md").read_text()
     app = create_app(Settings(database_url=sqlite_url))

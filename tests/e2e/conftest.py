@@ -14,7 +14,7 @@ import pytest
 import uvicorn
 from playwright.sync_api import Page, sync_playwright
 
-from pedmassage.api.app import create_app
+from pedmassage.app import create_app
 from pedmassage.config import Settings
 from pedmassage.db import make_engine
 from pedmassage.migrations import upgrade

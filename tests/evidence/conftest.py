@@ -9,7 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner, Result
 
-from pedmassage.api.app import create_app
+from pedmassage.app import create_app
 from pedmassage.cli.main import app as cli_app
 from pedmassage.config import Settings
 

@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner, Result
 
-from pedmassage.api.app import create_app
+from pedmassage.app import create_app
 from pedmassage.children import service as children
 from pedmassage.children.schemas import ChildCreate
 from pedmassage.cli.main import app as cli_app

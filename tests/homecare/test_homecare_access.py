@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from pedmassage.errors import ConflictError, ValidationError
+from pedmassage.errors import AccessDeniedError, ConflictError, ValidationError
 from pedmassage.homecare import service
-from pedmassage.homecare.access import AccessDeniedError, Viewer
+from pedmassage.homecare.access import Viewer
 from pedmassage.homecare.models import HomeSessionLog, ParentMeasure
 
 from .conftest import OTHER_THERAPIST, THERAPIST, Cast

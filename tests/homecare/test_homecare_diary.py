@@ -138,7 +138,7 @@ def test_acknowledging_a_flag_records_who_and_when_and_clears_it_from_open_flags
 def test_a_parent_cannot_acknowledge_a_flag(
     db: Session, now: datetime, cast: Cast, log_session: LogSession
 ) -> None:
-    from pedmassage.homecare.access import AccessDeniedError
+    from pedmassage.errors import AccessDeniedError
 
     log_session(problem="skin_change")
     (flag,) = service.open_flags(db=db, staff_name=THERAPIST)

@@ -14,7 +14,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
 
-from pedmassage.api.app import create_app
+from pedmassage.app import create_app
 from pedmassage.children.schemas import ChildCreate
 from pedmassage.children.service import create_child
 from pedmassage.config import Settings

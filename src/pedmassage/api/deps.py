@@ -1,30 +1,7 @@
-"""Request-scoped dependencies: one unit of work per request, and an injectable clock."""
+"""Request-scoped dependencies of the API: one unit of work per request, and the clock."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from datetime import datetime
-from typing import Annotated
+from pedmassage.http import NowDep, SessionDep
 
-from fastapi import Depends, Request
-from sqlalchemy import Engine
-from sqlalchemy.orm import Session
-
-from pedmassage.db import unit_of_work
-
-
-def get_db(request: Request) -> Iterator[Session]:
-    """Commit when the handler returns normally; roll back on any error."""
-    engine: Engine = request.app.state.engine
-    with unit_of_work(engine) as session:
-        yield session
-
-
-def get_now(request: Request) -> datetime:
-    clock: Callable[[], datetime] = request.app.state.clock
-    return clock()
-
-
-# scope="function": commit before the response is sent, so a 201 means the data is stored.
-SessionDep = Annotated[Session, Depends(get_db, scope="function")]
-NowDep = Annotated[datetime, Depends(get_now)]
+__all__ = ["NowDep", "SessionDep"]

@@ -1,27 +1,48 @@
-"""Domain errors to HTTP: 422 names the field, the value and what is allowed."""
+"""Domain errors to HTTP for the API: the one JSON error shape, ``{"detail": [{field, value,
+allowed, message}]}``.
+
+422 names the field, the value and what is allowed; 404 an unknown id; 409 a state that forbids
+the action; 403 a viewer not linked to the child. Request-shape errors use the same shape.
+"""
 
 from __future__ import annotations
 
-from fastapi import FastAPI, Request
+from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from pedmassage.errors import ConflictError, NotFoundError, ValidationError, jsonable
+from pedmassage.errors import (
+    AccessDeniedError,
+    ConflictError,
+    NotFoundError,
+    ValidationError,
+    jsonable,
+)
+
+HANDLED: tuple[type[Exception], ...] = (
+    ValidationError,
+    RequestValidationError,
+    NotFoundError,
+    ConflictError,
+    AccessDeniedError,
+)
+"""The errors this edge answers; anything else is a fault and stays a 500."""
 
 
-def install(app: FastAPI) -> None:
-    app.add_exception_handler(ValidationError, _domain_invalid)  # type: ignore[arg-type]
-    app.add_exception_handler(RequestValidationError, _request_invalid)  # type: ignore[arg-type]
-    app.add_exception_handler(NotFoundError, _not_found)  # type: ignore[arg-type]
-    app.add_exception_handler(ConflictError, _conflict)  # type: ignore[arg-type]
-
-
-async def _domain_invalid(_: Request, exc: ValidationError) -> JSONResponse:
-    return JSONResponse({"detail": [exc.as_dict()]}, status_code=422)
-
-
-async def _request_invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
-    return JSONResponse({"detail": [request_error(e) for e in exc.errors()]}, status_code=422)
+def error_response(_: Request, exc: Exception) -> JSONResponse:
+    """The API's one answer to every error it handles."""
+    if isinstance(exc, RequestValidationError):
+        return _detail([request_error(e) for e in exc.errors()], 422)
+    if isinstance(exc, ValidationError):
+        return _detail([exc.as_dict()], 422)
+    if isinstance(exc, NotFoundError):
+        allowed = f"an existing {exc.kind} id"
+        return _detail([_entry("id", exc.ident, allowed, str(exc))], 404)
+    if isinstance(exc, AccessDeniedError):
+        return _detail([_entry(exc.field, None, "a linked viewer", str(exc))], 403)
+    if isinstance(exc, ConflictError):
+        return _detail([_entry(exc.field, None, None, str(exc))], 409)
+    raise exc
 
 
 def request_error(error: object) -> dict[str, object]:
@@ -31,32 +52,15 @@ def request_error(error: object) -> dict[str, object]:
     field = ".".join(loc) or "body"
     value = error.get("input")
     shown = jsonable(value) if isinstance(value, str | int | float | bool) else None
-    return {
-        "field": field,
-        "value": shown,
-        "allowed": str(error.get("msg", "")),
-        "message": f"{field}: {error.get('msg', '')}",
-    }
+    message = f"{field}: {error.get('msg', '')}"
+    return _entry(field, shown, str(error.get("msg", "")), message)
 
 
-async def _not_found(_: Request, exc: NotFoundError) -> JSONResponse:
-    return JSONResponse(
-        {
-            "detail": [
-                {
-                    "field": "id",
-                    "value": exc.ident,
-                    "allowed": f"an existing {exc.kind} id",
-                    "message": str(exc),
-                }
-            ]
-        },
-        status_code=404,
-    )
+def _entry(
+    field: str | None, value: object, allowed: str | None, message: str
+) -> dict[str, object]:
+    return {"field": field, "value": value, "allowed": allowed, "message": message}
 
 
-async def _conflict(_: Request, exc: ConflictError) -> JSONResponse:
-    return JSONResponse(
-        {"detail": [{"field": exc.field, "value": None, "allowed": None, "message": str(exc)}]},
-        status_code=409,
-    )
+def _detail(entries: list[dict[str, object]], status_code: int) -> JSONResponse:
+    return JSONResponse({"detail": entries}, status_code=status_code)

@@ -7,16 +7,13 @@ usual error shape, naming the field ``viewer``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import JSONResponse, Response
-from fastapi.routing import APIRoute
+from fastapi import APIRouter, Depends, Query
 
 from pedmassage.api.deps import NowDep, SessionDep
 from pedmassage.homecare import service
-from pedmassage.homecare.access import AccessDeniedError, Viewer
+from pedmassage.homecare.access import Viewer
 from pedmassage.homecare.public import (
     flag_public,
     log_public,
@@ -39,28 +36,7 @@ from pedmassage.homecare.schemas import (
     ParentPublic,
 )
 
-
-class _ViewerCheckedRoute(APIRoute):
-    """Answers :class:`AccessDeniedError` with 403 once the unit of work has rolled back."""
-
-    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        handler = super().get_route_handler()
-
-        async def checked(request: Request) -> Response:
-            try:
-                return await handler(request)
-            except AccessDeniedError as exc:
-                return denied(exc)
-
-        return checked
-
-
-def denied(exc: AccessDeniedError) -> JSONResponse:
-    detail = {"field": exc.field, "value": None, "allowed": "a linked viewer", "message": str(exc)}
-    return JSONResponse({"detail": [detail]}, status_code=403)
-
-
-router = APIRouter(prefix="/api/v1", tags=["home programs"], route_class=_ViewerCheckedRoute)
+router = APIRouter(prefix="/api/v1", tags=["home programs"])
 
 GUARDIAN_HELP = "A parent: their guardian id (until login arrives)."
 STAFF_HELP = "Staff: their name as on the care team (until login arrives)."

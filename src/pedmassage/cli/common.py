@@ -74,6 +74,7 @@ def handles_errors(fn: Callable[P, R]) -> Callable[P, R]:
         from pydantic import ValidationError as PydanticError
 
         from pedmassage.errors import (
+            AccessDeniedError,
             ConflictError,
             DatabaseNotReadyError,
             NotFoundError,
@@ -99,6 +100,8 @@ def handles_errors(fn: Callable[P, R]) -> Callable[P, R]:
             fail("id", str(exc))
         except ConflictError as exc:
             fail(exc.field or "state", str(exc))
+        except AccessDeniedError as exc:
+            fail(exc.field, str(exc))
         raise AssertionError("unreachable")
 
     return wrapper

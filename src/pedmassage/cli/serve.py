@@ -15,7 +15,7 @@ def serve(
     """Serve the web app and the API; refuses an unmigrated database."""
     import uvicorn
 
-    from pedmassage.api.app import create_app
+    from pedmassage.app import create_app
     from pedmassage.config import get_settings
 
     settings = get_settings()

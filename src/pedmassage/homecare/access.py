@@ -15,23 +15,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from pedmassage.children.models import Guardian
-from pedmassage.errors import PedmassageError, ValidationError
+from pedmassage.errors import AccessDeniedError, ValidationError
 from pedmassage.homecare.models import CareTeamMember
 
 MAX_STAFF_NAME = 80
-
-
-class AccessDeniedError(PedmassageError):
-    """The viewer is not linked to the child (not their guardian, not on their care team).
-
-    The message never says whether the child exists or who is linked to them.
-    """
-
-    field = "viewer"
-
-    def __init__(self, message: str) -> None:
-        self.message = message
-        super().__init__(message)
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 
 Each runs inside the caller's unit of work and only flushes, so a refused entry stores nothing.
 Every use case that reads or writes a child's home data takes an explicit viewer and refuses
-(:class:`~pedmassage.homecare.access.AccessDeniedError`) anyone not linked to the child.
+(:class:`~pedmassage.errors.AccessDeniedError`) anyone not linked to the child.
 """
 
 from __future__ import annotations

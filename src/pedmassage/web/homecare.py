@@ -7,7 +7,6 @@ staff pages the staff name (``?staff=``). Someone not linked to the child gets a
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any, Literal
@@ -15,12 +14,11 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
-from fastapi.routing import APIRoute
 from sqlalchemy.orm import Session
 
-from pedmassage.errors import ValidationError
+from pedmassage.errors import AccessDeniedError, ValidationError
 from pedmassage.homecare import service
-from pedmassage.homecare.access import AccessDeniedError, Viewer
+from pedmassage.homecare.access import Viewer
 from pedmassage.homecare.public import flag_public, log_public, program_public
 from pedmassage.homecare.rules import MAX_LOG_MINUTES, confidence_due, diary, log_errors
 from pedmassage.homecare.schemas import HomeSummaryPublic
@@ -32,23 +30,7 @@ PSOC_ANSWERS = (1, 2, 3, 4, 5, 6)
 """PSOC answers run from 1 (strongly disagree) to 6 (strongly agree); psoc.yaml notes."""
 
 
-class _ViewerCheckedPage(APIRoute):
-    """Answers :class:`AccessDeniedError` with a plain 403 page after the rollback."""
-
-    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        handler = super().get_route_handler()
-
-        async def checked(request: Request) -> Response:
-            try:
-                return await handler(request)
-            except AccessDeniedError as exc:
-                context = {"message": str(exc)}
-                return render(request, "homecare/denied.html", context, status_code=403)
-
-        return checked
-
-
-router = APIRouter(include_in_schema=False, route_class=_ViewerCheckedPage)
+router = APIRouter(include_in_schema=False)
 
 
 def parent_link(path: str, guardian_id: str, **extra: str) -> str:

@@ -1,12 +1,18 @@
-"""The ASGI application: REST API under /api/v1 and the web app, sharing one engine."""
+"""The ASGI application: the REST API under /api and the web app, sharing one engine.
+
+This module composes the two edges and is the only one that knows both: the API never imports the
+web app, nor the web app the API. Each edge answers errors in its own way (JSON for the API, a page
+for the web app); one handler per error sends each request's error to the edge it came through.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from sqlalchemy import Engine
+from starlette.responses import Response
 
 from pedmassage import __version__
 from pedmassage.config import Settings, get_settings
@@ -20,7 +26,7 @@ def create_app(
     clock: Callable[[], datetime] = utcnow,
 ) -> FastAPI:
     """Build the app; refuses to start on a database that is not migrated to head."""
-    from pedmassage.api import children, errors, evidence, health, homecare, screenings, sessions
+    from pedmassage.api import routes
     from pedmassage.migrations import ensure_current
     from pedmassage.safety import load_rulebook
     from pedmassage.web import pages
@@ -40,10 +46,22 @@ def create_app(
     app.state.clock = clock
     app.state.settings = settings
     app.state.rulebook = load_rulebook(settings.policy_file)
-    errors.install(app)
-    for module in (health, children, screenings, sessions):
-        app.include_router(module.router)
-    app.include_router(homecare.router)
-    app.include_router(evidence.router)
+    routes.install(app)
     pages.install(app)
+    _route_errors(app)
     return app
+
+
+def _route_errors(app: FastAPI) -> None:
+    """Each error goes to the edge its request came through: JSON under /api, a page elsewhere."""
+    from pedmassage.api import errors as api_errors
+    from pedmassage.api.routes import API_PREFIX
+    from pedmassage.web import errors as web_errors
+
+    def handler(request: Request, exc: Exception) -> Response:
+        if request.url.path.startswith(API_PREFIX):
+            return api_errors.error_response(request, exc)
+        return web_errors.error_page(request, exc)
+
+    for kind in dict.fromkeys((*api_errors.HANDLED, *web_errors.HANDLED)):
+        app.add_exception_handler(kind, handler)

@@ -1,0 +1,15 @@
+"""The API's routers, under /api/v1 (health at the root), in the order OpenAPI lists them."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from pedmassage.api import children, evidence, health, homecare, screenings, sessions
+
+API_PREFIX = "/api/"
+"""Every API path starts here; errors on these paths are answered in JSON."""
+
+
+def install(app: FastAPI) -> None:
+    for module in (health, children, screenings, sessions, homecare, evidence):
+        app.include_router(module.router)

@@ -1,0 +1,33 @@
+"""Domain errors as readable pages: 404 for an unknown id, 409 for a state that forbids the action,
+422 for a bad link, 403 for someone not linked to the child; never a stack trace.
+
+Forms handle their own refusals and show them beside the field; these pages are the rest. The
+handler runs after the unit of work has rolled back, so the page is drawn on a clean session.
+"""
+
+from __future__ import annotations
+
+from fastapi import Request
+from fastapi.exceptions import RequestValidationError
+from starlette.responses import Response
+
+from pedmassage.errors import AccessDeniedError, ConflictError, NotFoundError, ValidationError
+from pedmassage.web.rendering import render
+
+PAGES: dict[type[Exception], tuple[str, int]] = {
+    NotFoundError: ("errors/not_found.html", 404),
+    AccessDeniedError: ("homecare/denied.html", 403),
+    ConflictError: ("errors/conflict.html", 409),
+    ValidationError: ("errors/invalid.html", 422),
+    RequestValidationError: ("errors/invalid.html", 422),
+}
+HANDLED: tuple[type[Exception], ...] = tuple(PAGES)
+"""The errors this edge answers; anything else is a fault and stays a 500."""
+
+
+def error_page(request: Request, exc: Exception) -> Response:
+    """The web app's one answer to every error it handles."""
+    for kind, (template, status_code) in PAGES.items():
+        if isinstance(exc, kind):
+            return render(request, template, {"message": str(exc)}, status_code=status_code)
+    raise exc
