@@ -18,10 +18,10 @@ from pedmassage.homecare.models import (
     HomeSessionLog,
     ParentMeasure,
 )
+from pedmassage.screenings.models import Screening
 from pedmassage.sessions.models import (
     Addendum,
     AdverseEvent,
-    Screening,
     SessionMeasure,
     SessionRecord,
 )

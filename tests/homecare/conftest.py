@@ -21,8 +21,8 @@ from pedmassage.cli.main import app as cli_app
 from pedmassage.config import Settings, get_settings
 from pedmassage.homecare import service
 from pedmassage.homecare.access import Viewer
-from pedmassage.sessions import service as sessions
-from pedmassage.sessions.schemas import ScreeningCreate
+from pedmassage.screenings import service as screenings
+from pedmassage.screenings.schemas import ScreeningCreate
 
 THERAPIST = "R. Okafor (LMT)"
 OTHER_THERAPIST = "J. Lindqvist (LMT)"
@@ -63,7 +63,7 @@ def screen(db: Session, child_id: str, now: datetime, **overrides: Any) -> str:
     request = ScreeningCreate.model_validate(
         {"therapist": THERAPIST, "guardian_consent": True, "child_assent": True, **overrides}
     )
-    return sessions.screen_child(db=db, child_id=child_id, request=request, now=now).id
+    return screenings.screen_child(db=db, child_id=child_id, request=request, now=now).id
 
 
 @dataclass(frozen=True)

@@ -18,9 +18,11 @@ from pedmassage.children import service as children
 from pedmassage.children.schemas import ChildCreate
 from pedmassage.errors import ConflictError, ValidationError
 from pedmassage.outcomes.service import child_trends
+from pedmassage.screenings import service as screenings
+from pedmassage.screenings.schemas import ScreeningCreate
 from pedmassage.sessions import service
 from pedmassage.sessions.models import SessionMeasure, SessionRecord
-from pedmassage.sessions.schemas import ScreeningCreate, SessionCreate
+from pedmassage.sessions.schemas import SessionCreate
 
 
 def make_child(db: Session, now: datetime, **overrides: Any) -> str:
@@ -47,7 +49,7 @@ def screen(db: Session, child_id: str, now: datetime, **overrides: Any) -> str:
     request = ScreeningCreate.model_validate(
         {"therapist": "R. Okafor", "guardian_consent": True, "child_assent": True, **overrides}
     )
-    return service.screen_child(db=db, child_id=child_id, request=request, now=now).id
+    return screenings.screen_child(db=db, child_id=child_id, request=request, now=now).id
 
 
 def session(screening_id: str, now: datetime, **overrides: Any) -> SessionCreate:
@@ -93,7 +95,7 @@ def test_a_session_is_recorded_on_a_screening_and_shows_in_the_trend(
 
 def test_the_screening_keeps_its_input_and_rule_versions(db: Session, now: datetime) -> None:
     child_id = make_child(db, now)
-    stored = service.get_screening(db=db, screening_id=screen(db, child_id, now))
+    stored = screenings.get_screening(db=db, screening_id=screen(db, child_id, now))
     assert stored.rules_version and stored.policy_version
     assert stored.input["devices"] == [{"kind": "picc", "site": "arm_left"}]
     assert stored.result["decision"] == stored.decision
@@ -104,7 +106,7 @@ def test_without_guardian_consent_the_screening_holds_and_no_session_can_start(
 ) -> None:
     child_id = make_child(db, now)
     screening_id = screen(db, child_id, now, guardian_consent=None)
-    assert service.get_screening(db=db, screening_id=screening_id).decision == "hold"
+    assert screenings.get_screening(db=db, screening_id=screening_id).decision == "hold"
     with pytest.raises(ConflictError), db.begin_nested():
         service.record_session(
             db=db, child_id=child_id, data=session(screening_id, now), now=now + timedelta(hours=1)
@@ -144,7 +146,7 @@ def test_pressure_above_the_screening_maximum_is_refused(db: Session, now: datet
         ],
     )
     screening_id = screen(db, child_id, now)
-    stored = service.get_screening(db=db, screening_id=screening_id)
+    stored = screenings.get_screening(db=db, screening_id=screening_id)
     max_pressure = stored.result["modifications"]["max_pressure"]
     assert max_pressure is not None and max_pressure < 3
     with pytest.raises(ValidationError) as err, db.begin_nested():
@@ -223,7 +225,7 @@ def test_a_childs_no_ends_the_session_and_it_is_recorded_as_ended_early(
 def test_the_plan_respects_the_screening(db: Session, now: datetime) -> None:
     child_id = make_child(db, now)
     screening_id = screen(db, child_id, now)
-    plan = service.plan_from_screening(db=db, screening_id=screening_id, goals=["breathing"])
+    plan = screenings.plan_from_screening(db=db, screening_id=screening_id, goals=["breathing"])
     sites = {r.site for r in plan.regions}
     assert "arm_left" not in sites and "arms" not in sites and "hand_left" not in sites
     assert plan.total_minutes > 0
@@ -233,7 +235,7 @@ def test_no_plan_is_made_on_a_hold(db: Session, now: datetime) -> None:
     child_id = make_child(db, now)
     screening_id = screen(db, child_id, now, child_assent=False)
     with pytest.raises(ConflictError):
-        service.plan_from_screening(db=db, screening_id=screening_id, goals=["pain"])
+        screenings.plan_from_screening(db=db, screening_id=screening_id, goals=["pain"])
 
 
 def test_a_newer_screening_replaces_an_older_one(db: Session, now: datetime) -> None:
@@ -278,7 +280,9 @@ def test_a_stale_weight_is_not_used_for_a_preterm_infant(db: Session, now: datet
             },
         ],
     )
-    stored = service.get_screening(db=db, screening_id=screen(db, child_id, now, child_assent=None))
+    stored = screenings.get_screening(
+        db=db, screening_id=screen(db, child_id, now, child_assent=None)
+    )
     assert any("weight" in item for item in stored.result["missing"])
 
 

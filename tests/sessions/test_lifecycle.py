@@ -14,6 +14,8 @@ from sqlalchemy.orm import Session
 from pedmassage.children import service as children
 from pedmassage.children.schemas import ChildCreate
 from pedmassage.errors import ConflictError, ValidationError
+from pedmassage.screenings import service as screenings
+from pedmassage.screenings.schemas import ScreeningCreate
 from pedmassage.sessions import service
 from pedmassage.sessions.lifecycle import (
     STATES,
@@ -25,7 +27,6 @@ from pedmassage.sessions.schemas import (
     AddendumCreate,
     AdverseEventCreate,
     DraftCreate,
-    ScreeningCreate,
     SessionEnd,
     SessionFinish,
     SessionStart,
@@ -86,7 +87,7 @@ def child_and_screening(db: Session, now: datetime) -> tuple[str, str]:
             }
         ),
     )
-    screening = service.screen_child(
+    screening = screenings.screen_child(
         db=db,
         child_id=child.id,
         now=now,

@@ -21,8 +21,10 @@ from pedmassage.config import Settings
 from pedmassage.db import Base, make_engine, unit_of_work
 from pedmassage.migrations import upgrade
 from pedmassage.safety.contract import Measurement
-from pedmassage.sessions.schemas import DraftCreate, ScreeningCreate, SessionCreate
-from pedmassage.sessions.service import create_draft, record_session, screen_child
+from pedmassage.screenings.schemas import ScreeningCreate
+from pedmassage.screenings.service import screen_child
+from pedmassage.sessions.schemas import DraftCreate, SessionCreate
+from pedmassage.sessions.service import create_draft, record_session
 
 WEB_NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 

@@ -9,22 +9,11 @@ from typing import Literal
 
 from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse, Response
-from pydantic import BaseModel, ConfigDict, Field
 
 from pedmassage.evidence import listing
+from pedmassage.evidence.schemas import PoolRequest
 
 router = APIRouter(prefix="/api/v1/evidence", tags=["evidence"])
-
-
-class PoolRequest(BaseModel):
-    """A table of studies as CSV text, with the measure, the τ² method and the test."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    csv: str = Field(min_length=1, description="study,yi,vi or the raw columns of the measure")
-    measure: str = Field("GEN", description="SMD, MD, RR, OR, RD or GEN")
-    method: str = Field("REML", description="FE, DL, REML or PM")
-    test: str = Field("z", description="z or hksj")
 
 
 @router.get("/topics")
@@ -36,9 +25,7 @@ def list_topics() -> list[dict[str, object]]:
 @router.get("/topics/{topic_id}")
 def get_topic(topic_id: str) -> dict[str, object]:
     """A topic with its claims and studies."""
-    from pedmassage.evidence.catalogue import catalogue
-
-    return listing.topic_json(catalogue().topic(topic_id))
+    return listing.topic_detail(topic_id)
 
 
 @router.get("/claims")
@@ -63,41 +50,34 @@ def list_studies(topic: str | None = None) -> list[dict[str, object]]:
 @router.get("/studies/{study_id}")
 def get_study(study_id: str) -> dict[str, object]:
     """A study entry as catalogued: only the numbers the reference reports."""
-    from pedmassage.evidence.catalogue import catalogue
-
-    return listing.study_json(catalogue().study(study_id))
+    return listing.study_detail(study_id)
 
 
 @router.post("/pool")
 def pool_studies(data: PoolRequest) -> dict[str, object]:
     """Pool a CSV table exactly as ``pedmassage evidence pool`` does (the same JSON)."""
-    from pedmassage.stats import pool, read_study_csv
+    from pedmassage.evidence.pooling import pool_study_table
 
-    table = read_study_csv(data.csv, measure=data.measure)
-    result = pool(table.yi, table.vi, method=data.method, test=data.test)  # type: ignore[arg-type]
-    return result.as_json()
+    pooled = pool_study_table(data.csv, measure=data.measure, method=data.method, test=data.test)
+    return pooled.as_json()
 
 
 @router.get("/claims/{claim_id}/forest.{fmt}")
 def claim_forest(claim_id: str, fmt: str) -> Response:
     """Forest plot (``svg`` or ``png``): weights, diamond, prediction interval, RoB 2."""
-    from pedmassage.evidence import plots
-    from pedmassage.evidence.synthesis import synthesize
+    from pedmassage.evidence.plots import claim_figure
 
-    checked = plots.checked_format(fmt)
-    image = plots.forest_plot(plots.forest_for_claim(synthesize(claim_id)), checked)
-    return Response(image, media_type=plots.MEDIA_TYPES[checked])
+    image = claim_figure(claim_id, "forest", fmt)
+    return Response(image.content, media_type=image.media_type)
 
 
 @router.get("/claims/{claim_id}/funnel.{fmt}")
 def claim_funnel(claim_id: str, fmt: str) -> Response:
     """Funnel plot (``svg`` or ``png``) of the claim's estimates against their standard errors."""
-    from pedmassage.evidence import plots
-    from pedmassage.evidence.synthesis import synthesize
+    from pedmassage.evidence.plots import claim_figure
 
-    checked = plots.checked_format(fmt)
-    image = plots.funnel_plot(plots.funnel_for_claim(synthesize(claim_id)), checked)
-    return Response(image, media_type=plots.MEDIA_TYPES[checked])
+    image = claim_figure(claim_id, "funnel", fmt)
+    return Response(image.content, media_type=image.media_type)
 
 
 @router.get("/topics/{topic_id}/handout")

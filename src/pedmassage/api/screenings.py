@@ -6,8 +6,8 @@ from fastapi import APIRouter, Request
 
 from pedmassage.api.deps import NowDep, SessionDep
 from pedmassage.safety.contract import ScreeningInput, ScreeningResult
-from pedmassage.sessions import service
-from pedmassage.sessions.schemas import ScreeningCreate, ScreeningPublic
+from pedmassage.screenings import service
+from pedmassage.screenings.schemas import ScreeningCreate, ScreeningPublic
 
 router = APIRouter(prefix="/api/v1", tags=["screening"])
 

@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 from pedmassage.api.deps import NowDep, SessionDep
 from pedmassage.errors import NotFoundError
 from pedmassage.outcomes.service import child_trends
+from pedmassage.screenings import service as screenings
 from pedmassage.sessions import service
 from pedmassage.sessions.schemas import (
     AddendumCreate,
@@ -37,7 +38,7 @@ class PlanRequest(BaseModel):
 @router.post("/screenings/{screening_id}/plan")
 def plan(screening_id: str, data: PlanRequest, db: SessionDep) -> dict[str, Any]:
     """An individualized plan that respects the screening (409 on a hold)."""
-    result = service.plan_from_screening(
+    result = screenings.plan_from_screening(
         db=db, screening_id=screening_id, goals=data.goals, minutes=data.minutes
     )
     return result.model_dump(mode="json")

@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING
 
 import typer
 
 from pedmassage.cli.common import console, fail, handles_errors, print_json
 
 if TYPE_CHECKING:
-    from pedmassage.evidence.synthesis import ClaimSynthesis
-    from pedmassage.stats import PooledResult, StudyTable
-
-T = TypeVar("T")
+    from pedmassage.evidence.plots import Image, PlotKind
+    from pedmassage.evidence.pooling import PooledTable
 
 app = typer.Typer(
     help="Evidence: studies, claims with their GRADE certainty, pooling, plots and handouts.",
@@ -72,8 +69,7 @@ def pool(
     test: str = typer.Option("z", help=TEST_HELP),
 ) -> None:
     """Pool the studies of a CSV file and print the result as JSON (metafor's numbers)."""
-    _, result = _pooled_table(input_file, measure, method, test)
-    print_json(result.as_json())
+    print_json(_pooled(input_file, (measure, method, test)).as_json())
 
 
 @app.command("forest")
@@ -90,12 +86,8 @@ def forest(
     output: Path = typer.Option(None, "--output", help="File to write (required for png)."),
 ) -> None:
     """Forest plot of a claim, or of a CSV (weights, diamond, prediction interval, RoB 2)."""
-    from pedmassage.evidence import plots
-
-    data = _plot_data(
-        claim, input_file, (measure, method, test), plots.forest_for_table, plots.forest_for_claim
-    )
-    _write(plots.forest_plot(data, fmt), fmt, output)
+    image = _figure("forest", fmt, claim, input_file, (measure, method, test))
+    _write(image.content, fmt, output)
 
 
 @app.command("funnel")
@@ -112,28 +104,23 @@ def funnel(
     output: Path = typer.Option(None, "--output", help="File to write (required for png)."),
 ) -> None:
     """Funnel plot of a claim's or a CSV's estimates against their standard errors."""
-    from pedmassage.evidence import plots
-
-    data = _plot_data(
-        claim, input_file, (measure, method, test), plots.funnel_for_table, plots.funnel_for_claim
-    )
-    _write(plots.funnel_plot(data, fmt), fmt, output)
+    image = _figure("funnel", fmt, claim, input_file, (measure, method, test))
+    _write(image.content, fmt, output)
 
 
-def _plot_data(
+def _figure(
+    kind: PlotKind,
+    fmt: str,
     claim: str | None,
     input_file: Path | None,
-    pooling: tuple[str, str, str],
-    from_table: Callable[..., T],
-    from_claim: Callable[[ClaimSynthesis], T],
-) -> T:
-    """A plot's data from a CSV pooled with ``pooling`` (measure, method, test), or a claim."""
-    from pedmassage.evidence.synthesis import synthesize
+    options: tuple[str, str, str],
+) -> Image:
+    """The plot of a CSV pooled with ``options`` (measure, method, test), or of a claim."""
+    from pedmassage.evidence.plots import claim_figure
 
     if input_file is not None:
-        table, result = _pooled_table(input_file, *pooling)
-        return from_table(table, result, pooling[0], title=input_file.name)
-    return from_claim(synthesize(_claim_id(claim)))
+        return _pooled(input_file, options).figure(kind, fmt)
+    return claim_figure(_claim_id(claim), kind, fmt)
 
 
 @app.command("handout")
@@ -155,14 +142,24 @@ def handout(
     _write(data, fmt, output)
 
 
-def _pooled_table(
-    input_file: Path, measure: str, method: str, test: str
-) -> tuple[StudyTable, PooledResult]:
-    """Read and pool a CSV; any problem is a message naming it and exit code 2."""
+def _pooled(input_file: Path, options: tuple[str, str, str]) -> PooledTable:
+    """Read and pool a CSV; a refused table is reported in the words of the check that refused
+    it (which cell, which line, which columns are missing), with exit code 2."""
     from pedmassage.errors import ValidationError
-    from pedmassage.stats import pool as run
-    from pedmassage.stats import read_study_csv
+    from pedmassage.evidence.pooling import pool_study_table
 
+    text = _read(input_file)
+    measure, method, test = options
+    try:
+        pooled = pool_study_table(
+            text, measure=measure, method=method, test=test, title=input_file.name
+        )
+    except ValidationError as exc:
+        fail(exc.field, exc.message.removeprefix(f"{exc.field}: "))
+    return pooled
+
+
+def _read(input_file: Path) -> str:
     try:
         text = input_file.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
@@ -170,12 +167,7 @@ def _pooled_table(
             "input",
             f"cannot read {input_file}: {exc.strerror if isinstance(exc, OSError) else exc}",
         )
-    try:
-        table = read_study_csv(text, measure=measure)
-        result = run(table.yi, table.vi, method=method, test=test)  # type: ignore[arg-type]
-    except ValidationError as exc:
-        fail(exc.field, exc.message.removeprefix(f"{exc.field}: "))
-    return table, result
+    return text
 
 
 def _claim_id(claim: str | None) -> str:

@@ -60,8 +60,8 @@ def _screen_child(
 ) -> None:
     from pedmassage.config import get_settings
     from pedmassage.safety import load_rulebook
-    from pedmassage.sessions import service
-    from pedmassage.sessions.schemas import ScreeningCreate
+    from pedmassage.screenings import service
+    from pedmassage.screenings.schemas import ScreeningCreate
 
     if not therapist:
         raise typer.BadParameter("who screens: --therapist NAME", param_hint="--therapist")
@@ -87,7 +87,7 @@ def _census(ward: str, as_json: bool) -> None:
     from pedmassage.children.service import to_public
     from pedmassage.config import get_settings
     from pedmassage.safety import load_rulebook
-    from pedmassage.sessions import service
+    from pedmassage.screenings import service
 
     with database() as db:
         rows = service.census(

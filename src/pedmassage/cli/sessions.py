@@ -39,7 +39,7 @@ def plan(
     """The individualized plan for a screening (refused on a hold)."""
     from rich.table import Table
 
-    from pedmassage.sessions import service
+    from pedmassage.screenings import service
 
     with database() as db:
         result = service.plan_from_screening(

@@ -21,8 +21,10 @@ from pedmassage.children.schemas import ChildCreate, GuardianIn
 from pedmassage.demo.roster import DemoChild, roster
 from pedmassage.demo.scores import items_for
 from pedmassage.safety.contract import ConditionIn, DeviceIn, Measurement, ProcedureIn
+from pedmassage.screenings import service as screenings
+from pedmassage.screenings.schemas import ScreeningCreate
 from pedmassage.sessions import service as sessions
-from pedmassage.sessions.schemas import MeasureIn, ScreeningCreate, SessionCreate
+from pedmassage.sessions.schemas import MeasureIn, SessionCreate
 
 if TYPE_CHECKING:
     from pedmassage.safety import RuleBook
@@ -130,7 +132,7 @@ def _sessions(
         when = _at(day, rng.choice((10, 11, 14, 15, 16)), rng.choice((0, 15, 30, 45)))
         _observe(db, spec, child, when, rng, day_index=index)
         therapist = rng.choice(THERAPISTS)
-        screening = sessions.screen_child(
+        screening = screenings.screen_child(
             db=db,
             child_id=child.id,
             now=when,
@@ -206,7 +208,7 @@ def _deliver(
 ) -> None:
     from pedmassage.measures import instrument
 
-    plan = sessions.plan_from_screening(db=db, screening_id=screening_id, goals=spec.goals)
+    plan = screenings.plan_from_screening(db=db, screening_id=screening_id, goals=spec.goals)
     pressure = max((r.pressure for r in plan.regions), default=0)
     # One pressure is documented per session: gentle-only regions are left out when it is above 1.
     regions = [r.site for r in plan.regions if pressure <= 1 or r.pressure > 1]

@@ -4,11 +4,14 @@ Knowledge only: nothing here imports the database, the web app or the command li
 (``studies/*.yaml``), topics (``topics.yaml``) and claims (``claims.yaml``) are data, validated when
 first loaded; every number in them is one the clinical reference reports.
 
-    >>> from pedmassage.evidence import synthesize, handout, documents
+    >>> from pedmassage.evidence import synthesize, handout, documents, pool_study_table
     >>> s = synthesize("preterm.weight_gain")        # pooled with pedmassage.stats, graded
     >>> s.grade.level
     'low'
     >>> pdf = documents.pdf(handout("preterm", "family"))
+    >>> table = "study,yi,vi\\nA,0.5,0.04\\nB,0.3,0.09\\n"   # a table of studies one brings
+    >>> pool_study_table(table, method="DL").result.k
+    2
 """
 
 from pedmassage.evidence import documents
@@ -17,6 +20,7 @@ from pedmassage.evidence.claim_model import Claim, Topic
 from pedmassage.evidence.grade import LEVELS, Downgrade, Grade, grade, starting_level
 from pedmassage.evidence.handouts import family_handout, handout, physician_summary
 from pedmassage.evidence.model import Study
+from pedmassage.evidence.pooling import PooledTable, pool_study_table
 from pedmassage.evidence.synthesis import ClaimSynthesis, EffectRow, synthesize
 
 __all__ = [
@@ -27,6 +31,7 @@ __all__ = [
     "Downgrade",
     "EffectRow",
     "Grade",
+    "PooledTable",
     "Study",
     "Topic",
     "catalogue",
@@ -35,6 +40,7 @@ __all__ = [
     "grade",
     "handout",
     "physician_summary",
+    "pool_study_table",
     "starting_level",
     "synthesize",
 ]

@@ -2,12 +2,28 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from pedmassage.errors import NotFoundError
 from pedmassage.evidence.catalogue import Catalogue, catalogue
 from pedmassage.evidence.claim_model import Topic
 from pedmassage.evidence.model import Study
 from pedmassage.evidence.summaries import claim_result, design_and_size
 from pedmassage.evidence.synthesis import synthesize
+
+
+@dataclass(frozen=True)
+class LibraryIndex:
+    """The library at a glance: its version, and every topic with the rows of its claims."""
+
+    version: str
+    topics: tuple[tuple[Topic, list[dict[str, object]]], ...]
+
+
+def library_index(library: Catalogue | None = None) -> LibraryIndex:
+    library = library or catalogue()
+    topics = tuple((t, claim_rows(t.id, library)) for t in library.topics.values())
+    return LibraryIndex(version=library.version, topics=topics)
 
 
 def claim_rows(
@@ -66,6 +82,17 @@ def show(ident: str, library: Catalogue | None = None) -> dict[str, object]:
     if ident in library.topics:
         return {"kind": "topic", **topic_json(library.topics[ident], library)}
     raise NotFoundError("claim, study or topic", ident)
+
+
+def topic_detail(topic_id: str, library: Catalogue | None = None) -> dict[str, object]:
+    """A topic by id, with the rows of its claims and studies."""
+    library = library or catalogue()
+    return topic_json(library.topic(topic_id), library)
+
+
+def study_detail(study_id: str, library: Catalogue | None = None) -> dict[str, object]:
+    """A study by id, as catalogued."""
+    return study_json((library or catalogue()).study(study_id))
 
 
 def study_json(study: Study) -> dict[str, object]:

@@ -84,7 +84,7 @@ class FunnelData:
 def forest_for_claim(synthesis: ClaimSynthesis) -> ForestData:
     """A claim's rows with their RoB judgements; refused when the claim has no estimates."""
     claim = synthesis.claim
-    if not synthesis.rows:
+    if not synthesis.has_forest:
         raise ValidationError(
             "claim", claim.id, "a claim with effect estimates to plot (this one has none)"
         )
@@ -130,9 +130,7 @@ def forest_for_table(
 
 def funnel_for_claim(synthesis: ClaimSynthesis) -> FunnelData:
     """The pooled rows (or, without a pool, every row with a CI) against their standard errors."""
-    rows = [r for r in synthesis.rows if r.yi is not None and r.vi is not None]
-    if synthesis.pooled is not None:
-        rows = [r for r in rows if r.pooled]
+    rows = synthesis.funnel_rows
     if not rows:
         raise ValidationError(
             "claim",

@@ -12,11 +12,13 @@ from __future__ import annotations
 import io
 import math
 import threading
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
 from pedmassage.errors import ValidationError
+from pedmassage.evidence.catalogue import Catalogue
 from pedmassage.evidence.model import RiskOfBias
 from pedmassage.evidence.plot_data import (
     MEASURE_NAMES,
@@ -31,6 +33,7 @@ from pedmassage.evidence.plot_data import (
     funnel_for_table,
     p_text,
 )
+from pedmassage.evidence.synthesis import synthesize
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -39,6 +42,7 @@ if TYPE_CHECKING:
 Format = Literal["svg", "png"]
 FORMATS: tuple[Format, ...] = ("svg", "png")
 MEDIA_TYPES: dict[str, str] = {"svg": "image/svg+xml", "png": "image/png"}
+PlotKind = Literal["forest", "funnel"]
 __all__ = [
     "FORMATS",
     "MEASURE_NAMES",
@@ -46,8 +50,12 @@ __all__ = [
     "ForestData",
     "ForestRow",
     "FunnelData",
+    "Image",
+    "PlotKind",
     "PooledSummary",
     "checked_format",
+    "claim_figure",
+    "draw",
     "forest_for_claim",
     "forest_for_table",
     "forest_plot",
@@ -78,10 +86,44 @@ INK, MUTED, ACCENT = "#1f2933", "#52606d", "#0f5e57"
 _LOCK = threading.Lock()
 
 
+@dataclass(frozen=True)
+class Image:
+    """A drawn plot: its bytes, its format and the media type a response or a file needs."""
+
+    content: bytes
+    fmt: Format
+
+    @property
+    def media_type(self) -> str:
+        return MEDIA_TYPES[self.fmt]
+
+
 def checked_format(fmt: str) -> Format:
     if fmt in FORMATS:
         return fmt
     raise ValidationError("format", fmt, "svg or png")
+
+
+def claim_figure(
+    claim_id: str, kind: PlotKind, fmt: str = "svg", library: Catalogue | None = None
+) -> Image:
+    """A claim's forest or funnel plot.
+
+    The format is checked before the claim is looked up: a format nobody can draw is refused
+    whatever the claim, without pooling anything first.
+    """
+    checked = checked_format(fmt)
+    synthesis = synthesize(claim_id, library)
+    data = forest_for_claim(synthesis) if kind == "forest" else funnel_for_claim(synthesis)
+    return draw(data, checked)
+
+
+def draw(data: ForestData | FunnelData, fmt: str = "svg") -> Image:
+    """A forest or funnel plot, whichever ``data`` describes, as SVG or PNG."""
+    checked = checked_format(fmt)
+    if isinstance(data, ForestData):
+        return Image(forest_plot(data, checked), checked)
+    return Image(funnel_plot(data, checked), checked)
 
 
 # ----------------------------------------------------------------------------- drawing

@@ -12,7 +12,7 @@ import math
 from dataclasses import dataclass, replace
 
 from pedmassage.evidence.catalogue import Catalogue, catalogue
-from pedmassage.evidence.claim_model import Claim, EffectRef
+from pedmassage.evidence.claim_model import Claim, EffectRef, Topic
 from pedmassage.evidence.grade import Downgrade, Grade, grade
 from pedmassage.evidence.model import RATIO_MEASURES, RiskOfBias, Study
 from pedmassage.stats import PooledResult, pool
@@ -66,7 +66,7 @@ class EffectRow:
 
 @dataclass(frozen=True)
 class ClaimSynthesis:
-    """A claim with its rows, its pooled result (if pooled), its grade and its studies."""
+    """A claim with its rows, pooled result (if pooled), grade, studies and topic."""
 
     claim: Claim
     rows: tuple[EffectRow, ...]
@@ -74,10 +74,26 @@ class ClaimSynthesis:
     grade: Grade
     studies: tuple[Study, ...]
     note: str | None
+    topic: Topic
 
     @property
     def ratio(self) -> bool:
         return self.claim.measure in RATIO_MEASURES
+
+    @property
+    def has_forest(self) -> bool:
+        """A forest plot needs at least one estimate, with or without its interval."""
+        return bool(self.rows)
+
+    @property
+    def funnel_rows(self) -> tuple[EffectRow, ...]:
+        """What a funnel plot draws: the pooled rows, or without a pool every row with a CI."""
+        rows = tuple(r for r in self.rows if r.yi is not None and r.vi is not None)
+        return tuple(r for r in rows if r.pooled) if self.pooled is not None else rows
+
+    @property
+    def has_funnel(self) -> bool:
+        return bool(self.funnel_rows)
 
     @property
     def single(self) -> EffectRow | None:
@@ -144,6 +160,7 @@ def synthesize(claim_id: str, library: Catalogue | None = None) -> ClaimSynthesi
         grade=claim_grade(claim),
         studies=tuple(library.study(s) for s in claim.study_ids),
         note=None if result else _why_not_pooled(poolable, rows),
+        topic=library.topic(claim.topic),
     )
 
 

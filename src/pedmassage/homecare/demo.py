@@ -20,7 +20,7 @@ from pedmassage.errors import ConflictError
 from pedmassage.homecare import service
 from pedmassage.homecare.access import Viewer, on_care_team
 from pedmassage.homecare.models import HomeProgram
-from pedmassage.sessions.models import Screening
+from pedmassage.screenings.models import Screening
 
 ADHERENCE = 0.7
 PROBLEM_CHANCE = 0.03

@@ -8,7 +8,7 @@ Every use case that reads or writes a child's home data takes an explicit viewer
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import TYPE_CHECKING, get_args
 
 from sqlalchemy import Select, case, select
@@ -37,14 +37,11 @@ from pedmassage.homecare.routine import frequency, home_routine
 from pedmassage.homecare.rules import check_log, diary
 from pedmassage.homecare.schemas import CareRole, HomeSummaryPublic
 from pedmassage.safety.contract import ScreeningResult
-from pedmassage.sessions.models import Screening
+from pedmassage.screenings.reliance import Care, screening_for_care
 
 if TYPE_CHECKING:
     from pedmassage.planning import SessionPlan
 
-HOME_SCREENING_VALID_DAYS = 7
-"""A home program rests on a screening from the last 7 days (program policy, conservative): the
-child's labs, lines and skin change, and an old screening must be repeated before prescribing."""
 PARENT_CONSTRUCT = "parent_confidence"
 CARE_ROLES: tuple[str, ...] = get_args(CareRole)
 
@@ -98,7 +95,8 @@ def prescribe_home_program(
     """
     staff = require_staff(db, Viewer.staff(prescribed_by), child_id)
     child = get_child(db=db, child_id=child_id)
-    screening = _home_screening(db, child_id, screening_id, now)
+    care = Care.home_program(now)
+    screening = screening_for_care(db=db, child_id=child_id, care=care, screening_id=screening_id)
     result = ScreeningResult.model_validate(screening.result)
     stage = _stage(child, now)
     plan = _home_plan(child, stage, result, goals, minutes)
@@ -133,33 +131,6 @@ def prescribe_home_program(
     db.add(program)
     db.flush()
     return program
-
-
-def _home_screening(
-    db: Session, child_id: str, screening_id: str | None, now: datetime
-) -> Screening:
-    """The child's latest screening as of ``now``; a named one must be that one, and recent."""
-    query = (
-        select(Screening)
-        .where(Screening.child_id == child_id, Screening.assessed_at <= now)
-        .order_by(Screening.assessed_at.desc(), Screening.id.desc())
-        .limit(1)
-    )
-    latest = db.scalars(query).first()
-    if latest is None:
-        raise ConflictError(
-            "The child has not been screened: screen before prescribing a home program.",
-            field="screening_id",
-        )
-    if screening_id is not None and screening_id != latest.id:
-        raise ValidationError("screening_id", screening_id, f"the latest screening ({latest.id})")
-    if now - latest.assessed_at > timedelta(days=HOME_SCREENING_VALID_DAYS):
-        raise ValidationError(
-            "screening_id",
-            latest.id,
-            f"a screening from the last {HOME_SCREENING_VALID_DAYS} days; screen again",
-        )
-    return latest
 
 
 def _stage(child: Child, now: datetime) -> str:

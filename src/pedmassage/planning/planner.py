@@ -21,11 +21,11 @@ from pedmassage.planning.timing import (
     total_of,
 )
 from pedmassage.planning.touch import needs_touch_steps, touch_steps
+from pedmassage.safety.allowance import pressure_ceiling
 from pedmassage.safety.contract import Modifications, ScreeningResult
 from pedmassage.vocabulary import code_book, site_map
 
 MAX_REQUESTED_MINUTES = 60
-WALTON_MAX = 5
 
 
 @dataclass(frozen=True)
@@ -83,7 +83,7 @@ def _usable_modifications(screening: ScreeningResult) -> Modifications:
 def _region(ctx: _Context, piece: Piece, minutes: float) -> PlannedRegion:
     label = site_map().label(piece.site)
     base = ctx.protocol.step_pressure(piece.step)
-    pressure, adjustments = cap_pressure(base, piece.site, ctx.ceiling, ctx.mods.gentle_sites)
+    pressure, adjustments = cap_pressure(base, piece.site, ctx.ceiling, ctx.mods)
     technique, text = piece.step.technique, piece.step.plain_language
     if piece.narrowed:
         text = f"{label} only. {text}"
@@ -127,7 +127,7 @@ def _timed_regions(
 
 
 def _still_hold_only(ctx: _Context) -> PlannedRegion:
-    site = clear_site(ctx.mods.avoid_sites, ctx.data.touch.still_hold_sites)
+    site = clear_site(ctx.mods, ctx.data.touch.still_hold_sites)
     if site is None:
         raise ConflictError(
             "The screening avoids every body site, so not even a still hold can be planned.",
@@ -184,17 +184,16 @@ def _notes(
 
 
 def _hold_site(ctx: _Context, regions: Sequence[PlannedRegion]) -> str:
-    site = clear_site(ctx.mods.avoid_sites, ctx.data.touch.still_hold_sites)
+    site = clear_site(ctx.mods, ctx.data.touch.still_hold_sites)
     return site if site is not None else regions[0].site
 
 
 def _context(protocol: Protocol, mods: Modifications, minutes: int | None) -> _Context:
-    screening_cap = WALTON_MAX if mods.max_pressure is None else mods.max_pressure
     return _Context(
         protocol=protocol,
         mods=mods,
         target=session_minutes(protocol.minutes, minutes, mods.max_minutes),
-        ceiling=min(protocol.max_pressure, screening_cap),
+        ceiling=min(protocol.max_pressure, pressure_ceiling(mods)),
         data=catalogue(),
     )
 

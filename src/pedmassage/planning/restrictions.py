@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from pedmassage.planning.catalogue import NEVER_MASSAGED
 from pedmassage.planning.models import Step
 from pedmassage.planning.plan import SkippedRegion
+from pedmassage.safety.allowance import GENTLE_MAX_PRESSURE, avoided_at, gentle_at
+from pedmassage.safety.contract import Modifications
 from pedmassage.vocabulary import site_map
-
-GENTLE_MAX_PRESSURE = 1
 
 
 @dataclass(frozen=True)
@@ -91,15 +91,13 @@ def narrow_steps(
     return pieces, skipped
 
 
-def cap_pressure(
-    base: int, site: str, ceiling: int, gentle: Sequence[str]
-) -> tuple[int, list[str]]:
+def cap_pressure(base: int, site: str, ceiling: int, mods: Modifications) -> tuple[int, list[str]]:
     """The pressure allowed at ``site`` and, in words, each cap that applied."""
     pressure, notes = base, []
     if pressure > ceiling:
         pressure = ceiling
         notes.append(f"Pressure {base} lowered to {ceiling}, the screening's maximum.")
-    gentle_site = next((g for g in gentle if site_map().overlaps(g, site)), None)
+    gentle_site = next(iter(gentle_at(mods, site)), None)
     if gentle_site is not None and pressure > GENTLE_MAX_PRESSURE:
         notes.append(
             f"Gentle only (pressure {GENTLE_MAX_PRESSURE} or less): the screening marks "
@@ -109,7 +107,6 @@ def cap_pressure(
     return pressure, notes
 
 
-def clear_site(avoid: Sequence[str], preferences: Sequence[str]) -> str | None:
+def clear_site(mods: Modifications, preferences: Sequence[str]) -> str | None:
     """The first preferred site that shares no tissue with an avoided site."""
-    sites = site_map()
-    return next((s for s in preferences if not any(sites.overlaps(a, s) for a in avoid)), None)
+    return next((s for s in preferences if not avoided_at(mods, s)), None)

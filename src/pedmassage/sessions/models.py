@@ -1,9 +1,11 @@
-"""Stored screenings and session records.
+"""Session records with their measures, adverse events and addenda.
 
-A screening stores its whole input and result with the rules and policy versions, so a past decision
-can be reproduced and explained. A session moves through a lifecycle (``lifecycle.py``): it is
-planned as a draft, started with consent and the child's assent, completed or ended early, then
-signed; a signed session never changes, and corrections are addenda with their author and time.
+A session moves through a lifecycle (``lifecycle.py``): it is planned as a draft on a stored
+screening, started with consent and the child's assent, completed or ended early, then signed; a
+signed session never changes, and corrections are addenda with their author and time.
+
+The guard that refuses changes to a signed session is registered here, beside the models, so it
+holds wherever the models are used, whichever other module is imported.
 """
 
 from __future__ import annotations
@@ -11,24 +13,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, String, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, String, Text, event, inspect
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from pedmassage.db import Base, UTCDateTime, id_column_type, new_id, utcnow
-
-
-class Screening(Base):
-    __tablename__ = "screenings"
-
-    id: Mapped[str] = mapped_column(id_column_type(), primary_key=True, default=new_id)
-    child_id: Mapped[str] = mapped_column(ForeignKey("children.id", ondelete="CASCADE"), index=True)
-    assessed_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    actor: Mapped[str] = mapped_column(String(80))
-    decision: Mapped[str] = mapped_column(String(8))
-    rules_version: Mapped[str] = mapped_column(String(64))
-    policy_version: Mapped[str] = mapped_column(String(64))
-    input: Mapped[dict[str, Any]] = mapped_column(JSON)
-    result: Mapped[dict[str, Any]] = mapped_column(JSON)
+from pedmassage.errors import ConflictError
+from pedmassage.screenings.models import Screening
 
 
 class SessionRecord(Base):
@@ -129,3 +119,27 @@ class Addendum(Base):
     written_at: Mapped[datetime] = mapped_column(UTCDateTime())
     text: Mapped[str] = mapped_column(Text)
     session: Mapped[SessionRecord] = relationship(back_populates="addenda")
+
+
+@event.listens_for(Session, "before_flush")
+def _signed_sessions_never_change(session: Session, _context: object, _instances: object) -> None:
+    """A signed session's own columns cannot be changed, nor the row deleted, through the ORM.
+
+    The lifecycle already refuses every action on a signed session but an addendum; this catches
+    any other code path that reaches the database.
+    """
+    for obj in [*session.dirty, *session.deleted]:
+        if (
+            isinstance(obj, SessionRecord)
+            and _was_signed(obj)
+            and (obj in session.deleted or session.is_modified(obj, include_collections=False))
+        ):
+            raise ConflictError(
+                "A signed session never changes: add an addendum instead.", field="status"
+            )
+
+
+def _was_signed(record: SessionRecord) -> bool:
+    history = inspect(record).attrs.status.history
+    before = history.deleted[0] if history.deleted else record.status
+    return before == "signed"

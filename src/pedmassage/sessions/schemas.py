@@ -1,4 +1,4 @@
-"""Pydantic shapes for screenings and session records (``XCreate`` in, ``XPublic`` out)."""
+"""Pydantic shapes for session records (``XCreate`` in, ``XPublic`` out)."""
 
 from __future__ import annotations
 
@@ -7,38 +7,12 @@ from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from pedmassage.safety.contract import Isolation, RespiratorySupport, ScreeningResult, Setting
-
 ConsentMethod = Literal["in_person", "phone", "written", "standing_consent"]
 Severity = Literal["mild", "moderate", "severe"]
 
 
 class _In(BaseModel):
     model_config = ConfigDict(extra="forbid")
-
-
-class ScreeningCreate(_In):
-    """What the therapist states at the bedside; everything else comes from the child's record."""
-
-    therapist: str = Field(min_length=1, max_length=80, description="Who screens.")
-    assessed_at: AwareDatetime | None = Field(None, description="Defaults to now.")
-    setting: Setting | None = Field(None, description="Defaults to the child's setting.")
-    guardian_consent: bool | None = Field(
-        None, description="Guardian permission confirmed for this session; null = not recorded."
-    )
-    child_assent: bool | None = Field(
-        None, description="The child's own yes/no, asked now; null = not developmentally able."
-    )
-    respiratory_support: RespiratorySupport = "none"
-    isolation: Isolation = "none"
-
-
-class ScreeningPublic(BaseModel):
-    id: str
-    child_id: str
-    assessed_at: datetime
-    actor: str
-    result: ScreeningResult
 
 
 class MeasureIn(_In):
@@ -216,3 +190,19 @@ class SessionPublic(BaseModel):
     measures: list[MeasurePublic]
     adverse_events: list[AdverseEventPublic]
     addenda: list[AddendumPublic]
+
+    @property
+    def pre(self) -> MeasurePublic | None:
+        """The 'before' measure, if one was taken (a child who said no at the start has none)."""
+        return next((m for m in self.measures if m.timepoint == "pre"), None)
+
+    @property
+    def post(self) -> MeasurePublic | None:
+        """The 'after' measure, if one was taken."""
+        return next((m for m in self.measures if m.timepoint == "post"), None)
+
+    @property
+    def instrument_id(self) -> str | None:
+        """The scale this session was measured with (before and after use the same one)."""
+        measured = self.pre or self.post
+        return measured.instrument_id if measured else None

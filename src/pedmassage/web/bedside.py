@@ -19,10 +19,11 @@ from sqlalchemy.orm import Session
 from pedmassage.children import service as children
 from pedmassage.errors import ValidationError
 from pedmassage.planning.plan import SessionPlan
+from pedmassage.screenings import service as screenings
+from pedmassage.screenings.schemas import ScreeningPublic
 from pedmassage.sessions import service
 from pedmassage.sessions.schemas import (
     DraftCreate,
-    ScreeningPublic,
     SessionEnd,
     SessionFinish,
     SessionPublic,
@@ -62,7 +63,7 @@ FINISH_FIELDS = ("minutes", "pressure", "technique", "heart_rate", "spo2", "resp
 @router.post("/screenings/{screening_id}/drafts")
 def start_now(screening_id: str, form: FormDep, db: PageDb, now: NowDep) -> Response:
     """Plan a session on the screening (refused on a hold) and go to its start page."""
-    screening = service.get_screening(db=db, screening_id=screening_id)
+    screening = screenings.get_screening(db=db, screening_id=screening_id)
     draft = service.create_draft(
         db=db,
         child_id=screening.child_id,
@@ -198,12 +199,15 @@ def _start_page(
     errors: Errors,
     status_code: int = 200,
 ) -> Response:
-    screening = service.get_screening(db=db, screening_id=session.screening_id)
+    screening = screenings.screening_public(
+        screenings.get_screening(db=db, screening_id=session.screening_id)
+    )
+    assent = screenings.assent_at_screening(db=db, screening_id=session.screening_id)
     scales = scales_for(db, session.child_id, now)
     defaults = FormInput(
         {
             "consent_method": ["in_person"],
-            "child_assent": [screening_assent(screening)],
+            "child_assent": [screening_assent(assent)],
             "instrument": [scales[0].id] if scales else [],
         }
     )
@@ -213,7 +217,7 @@ def _start_page(
         "assent_options": ASSENT_OPTIONS,
     }
     forms = {"start": posted.get("start", defaults), "end": posted.get("end", FormInput({}))}
-    page = _Page(session, service.screening_public(screening), forms, errors, context)
+    page = _Page(session, screening, forms, errors, context)
     return _render(request, db, "sessions/start.html", page, now, status_code)
 
 
@@ -226,8 +230,8 @@ def _live_page(
     errors: Errors,
     status_code: int = 200,
 ) -> Response:
-    screening = service.screening_public(
-        service.get_screening(db=db, screening_id=session.screening_id)
+    screening = screenings.screening_public(
+        screenings.get_screening(db=db, screening_id=session.screening_id)
     )
     mods = screening.result.modifications
     plan = SessionPlan.model_validate(session.plan)

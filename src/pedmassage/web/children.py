@@ -18,13 +18,9 @@ from pedmassage.children.schemas import ChildCreate, ChildPublic, ObservationPub
 from pedmassage.errors import ValidationError
 from pedmassage.outcomes.service import child_trends
 from pedmassage.outcomes.trend import InstrumentTrend
+from pedmassage.screenings.service import latest_screening, screening_public
 from pedmassage.sessions.schemas import SessionPublic
-from pedmassage.sessions.service import (
-    latest_screening,
-    list_sessions,
-    screening_public,
-    session_public,
-)
+from pedmassage.sessions.service import list_sessions, session_public
 from pedmassage.vocabulary import code_book
 from pedmassage.web.deps import NowDep, PageDb
 from pedmassage.web.forms import Errors, FormDep, FormInput, domain_errors, pydantic_errors

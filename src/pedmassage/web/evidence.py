@@ -10,7 +10,7 @@ from fastapi.responses import Response
 from markupsafe import Markup
 
 from pedmassage.errors import ValidationError
-from pedmassage.evidence import documents, listing, plots
+from pedmassage.evidence import documents, listing, plots, pooling
 from pedmassage.evidence.catalogue import catalogue
 from pedmassage.evidence.handouts import handout
 from pedmassage.evidence.model import DOMAIN_NAMES
@@ -22,8 +22,13 @@ from pedmassage.web.rendering import render
 
 router = APIRouter(include_in_schema=False)
 
-POOL_FIELDS = ("measure", "method", "test")
-POOL_DEFAULTS = {"measure": ["GEN"], "method": ["REML"], "test": ["z"], "csv": [""]}
+POOL_DEFAULTS = {
+    "measure": [pooling.DEFAULT_MEASURE],
+    "method": [pooling.DEFAULT_METHOD],
+    "test": [pooling.DEFAULT_TEST],
+    "csv": [""],
+}
+PLOTS: tuple[plots.PlotKind, ...] = ("forest", "funnel")
 AUDIENCE_LABELS = {"family": "Family handout", "physician": "Physician summary"}
 MEASURE_LABELS = {m: f"{m}: {name}" for m, name in plots.MEASURE_NAMES.items()}
 TEST_LABELS = {"z": "z (normal)", "hksj": "hksj (Knapp-Hartung)"}
@@ -32,22 +37,17 @@ TEST_LABELS = {"z": "z (normal)", "hksj": "hksj (Knapp-Hartung)"}
 @router.get("/evidence")
 def evidence_index(request: Request) -> Response:
     """Every topic with its claims and how sure we can be of each."""
-    library = catalogue()
-    topics = [(t, listing.claim_rows(t.id, library)) for t in library.topics.values()]
-    return render(request, "evidence/index.html", {"topics": topics, "version": library.version})
+    index = listing.library_index()
+    return render(
+        request, "evidence/index.html", {"topics": index.topics, "version": index.version}
+    )
 
 
 @router.get("/evidence/topics/{topic_id}")
 def evidence_topic(topic_id: str, request: Request) -> Response:
-    library = catalogue()
-    topic = library.topic(topic_id)
-    context = {
-        "topic": topic,
-        "claims": listing.claim_rows(topic_id, library),
-        "studies": library.studies_for(topic_id),
-        "design_and_size": design_and_size,
-        "audiences": AUDIENCE_LABELS,
-    }
+    """The topic's claims and studies, as the API gives them, with links to its handouts."""
+    topic = listing.topic_detail(topic_id)
+    context = {"topic": topic, "audiences": AUDIENCE_LABELS}
     return render(request, "evidence/topic.html", context)
 
 
@@ -57,10 +57,7 @@ def evidence_claim(claim_id: str, request: Request) -> Response:
     s = synthesize(claim_id)
     context = {
         "s": s,
-        "topic": catalogue().topic(s.claim.topic),
         "result": claim_result(s),
-        "has_forest": bool(s.rows),
-        "has_funnel": any(r.yi is not None for r in s.rows),
         "domains": DOMAIN_NAMES,
         "design_and_size": design_and_size,
     }
@@ -95,25 +92,22 @@ def pool_form(request: Request) -> Response:
 @router.post("/evidence/pool")
 def pool_submit(request: Request, form: FormDep) -> Response:
     """Pool the pasted table; a problem is shown beside the field it comes from."""
-    from pedmassage.stats import pool, read_study_csv
-
-    options = {name: form.text(name) for name in POOL_FIELDS}
     try:
-        table = read_study_csv(form.text("csv"), measure=options["measure"])
-        result = pool(table.yi, table.vi, method=options["method"], test=options["test"])  # type: ignore[arg-type]
+        pooled = pooling.pool_study_table(
+            form.text("csv"),
+            measure=form.text("measure"),
+            method=form.text("method"),
+            test=form.text("test"),
+        )
     except ValidationError as exc:
         return _pool_page(request, form, _pool_errors(exc), None, status_code=422)
-    measure = options["measure"]
-    images = {
-        "forest": _data_uri(plots.forest_plot(plots.forest_for_table(table, result, measure))),
-        "funnel": _data_uri(plots.funnel_plot(plots.funnel_for_table(table, result, measure))),
-    }
-    return _pool_page(request, form, {}, {"json": result.as_json(), **images})
+    images: dict[str, str] = {kind: _data_uri(pooled.figure(kind).content) for kind in PLOTS}
+    return _pool_page(request, form, {}, {"json": pooled.as_json(), **images})
 
 
 def _pool_errors(exc: ValidationError) -> Errors:
     """Errors about an option stay beside it; anything about the table goes to the table."""
-    if exc.field in POOL_FIELDS:
+    if exc.field in pooling.OPTIONS:
         return domain_errors(exc)
     return {"csv": exc.message}
 

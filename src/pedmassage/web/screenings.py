@@ -16,8 +16,8 @@ from sqlalchemy.orm import Session
 from pedmassage.children import service as children
 from pedmassage.errors import ValidationError
 from pedmassage.safety.contract import Isolation, RespiratorySupport
-from pedmassage.sessions import service
-from pedmassage.sessions.schemas import ScreeningCreate
+from pedmassage.screenings import service
+from pedmassage.screenings.schemas import ScreeningCreate
 from pedmassage.vocabulary import code_book
 from pedmassage.web.deps import NowDep, PageDb
 from pedmassage.web.forms import Errors, FormDep, FormInput, domain_errors, pydantic_errors

@@ -15,6 +15,12 @@ import pydantic
 
 from pedmassage.errors import ValidationError
 from pedmassage.planning.catalogue import NEVER_MASSAGED
+from pedmassage.safety.allowance import (
+    gentle_at,
+    highest_pressure,
+    pressure_ceiling,
+    why_not_touched,
+)
 from pedmassage.safety.contract import Modifications
 from pedmassage.sessions import service
 from pedmassage.vocabulary import site_map
@@ -145,26 +151,16 @@ def body_map(mods: Modifications) -> list[tuple[str, list[SiteOption]]]:
             SiteOption(
                 id=site.id,
                 label=site.label,
-                blocked=_blocked(site.id, mods.avoid_sites),
-                gentle=any(sites.overlaps(g, site.id) for g in mods.gentle_sites),
+                blocked=why_not_touched(mods, site.id),
+                gentle=bool(gentle_at(mods, site.id)),
             )
         )
     return list(groups.items())
 
 
-def _blocked(site: str, avoid: list[str]) -> str | None:
-    """Why a site may not be massaged: it lies in an avoided region, or it contains one (the
-    service refuses both, so "whole body" is out whenever any part of it is)."""
-    sites = site_map()
-    if any(sites.covers(a, site) for a in avoid):
-        return "no contact"
-    if any(sites.covers(site, a) for a in avoid):
-        return "includes a no-contact area"
-    return None
-
-
 def pressure_options(mods: Modifications) -> list[PressureOption]:
-    ceiling = 5 if mods.max_pressure is None else mods.max_pressure
+    """Every Walton level, those above the screening's ceiling shown but not allowed."""
+    ceiling = pressure_ceiling(mods)
     return [
         PressureOption(level, label, level <= ceiling) for level, label in PRESSURE_LABELS.items()
     ]
@@ -202,10 +198,8 @@ def planned_delivery(plan: SessionPlan, mods: Modifications) -> dict[str, list[s
 
 def default_pressure(plan: SessionPlan, mods: Modifications) -> int:
     """The plan's firmest stroke, but light where a planned site is gentle-only."""
-    sites = site_map()
     level = max((r.pressure for r in plan.regions), default=0)
-    gentle = any(sites.overlaps(g, r.site) for g in mods.gentle_sites for r in plan.regions)
-    return min(level, 1) if gentle else level
+    return min(level, highest_pressure(mods, [r.site for r in plan.regions]))
 
 
 def measure_fields(

@@ -18,10 +18,11 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from pedmassage.children import service as children
-from pedmassage.errors import ConflictError, ValidationError
+from pedmassage.errors import ValidationError
+from pedmassage.screenings import service as screenings
+from pedmassage.screenings.schemas import ScreeningPublic
 from pedmassage.sessions import service
-from pedmassage.sessions.models import Screening
-from pedmassage.sessions.schemas import ScreeningPublic, SessionCreate
+from pedmassage.sessions.schemas import SessionCreate
 from pedmassage.web.deps import NowDep, PageDb
 from pedmassage.web.forms import (
     Errors,
@@ -86,10 +87,10 @@ def session_form(
 ) -> Response:
     """The form pre-filled from the plan for the chosen goals; refused outright on a hold."""
     chosen = tuple(goals) or DEFAULT_GOALS
-    row = _open_screening(db, screening_id)
-    screening = service.screening_public(row)
-    plan = service.plan_from_screening(db=db, screening_id=screening_id, goals=chosen)
-    form = _defaults(screening, plan, now, _scales(db, screening, now), screening_assent(row))
+    screening = screenings.screening_for_form(db=db, screening_id=screening_id)
+    plan = screenings.plan_from_screening(db=db, screening_id=screening_id, goals=chosen)
+    assent = screening_assent(screenings.assent_at_screening(db=db, screening_id=screening_id))
+    form = _defaults(screening, plan, now, _scales(db, screening, now), assent)
     return _form_page(request, db, screening, now, form, {}, chosen)
 
 
@@ -99,7 +100,7 @@ def record_session(
 ) -> Response:
     """Store the session and return to the child, where it heads the history."""
     goals = tuple(form.values("goals")) or DEFAULT_GOALS
-    screening = _open_screening(db, screening_id)
+    screening = screenings.screening_for_form(db=db, screening_id=screening_id)
     try:
         data = session_create(form, screening_id)
         service.record_session(db=db, child_id=screening.child_id, data=data, now=now, goals=goals)
@@ -115,16 +116,6 @@ def record_session(
 def session_create(form: FormInput, screening_id: str) -> SessionCreate:
     """The post as a ``SessionCreate``, or every field-level mistake together."""
     return validated(SessionCreate, *_session_fields(form, screening_id))
-
-
-def _open_screening(db: Session, screening_id: str) -> Screening:
-    """The screening a session rests on; a hold is refused before any form is shown."""
-    screening = service.get_screening(db=db, screening_id=screening_id)
-    if screening.decision == "hold":
-        raise ConflictError(
-            "The screening says hold: no session may start on it.", field="screening_id"
-        )
-    return screening
 
 
 def scales_for(db: Session, child_id: str, now: datetime) -> list[ScaleForm]:
@@ -201,10 +192,9 @@ def default_start(now: datetime, screened_at: datetime) -> datetime:
     return floor if floor == moment else floor + timedelta(minutes=1)
 
 
-def screening_assent(screening: Screening) -> str:
+def screening_assent(answer: bool | None) -> str:
     """The child's answer at screening, as the form's yes / no / not asked: asked minutes ago,
     it is the likeliest answer, and the therapist changes it if the child changed their mind."""
-    answer = screening.input.get("child_assent")
     return "yes" if answer is True else "no" if answer is False else ""
 
 
@@ -218,7 +208,7 @@ def _refused(
     goals: Sequence[str],
 ) -> Response:
     db.rollback()  # nothing of a refused form may be stored
-    screening = service.screening_public(_open_screening(db, screening_id))
+    screening = screenings.screening_for_form(db=db, screening_id=screening_id)
     return _form_page(request, db, screening, now, form, errors, goals, status_code=422)
 
 

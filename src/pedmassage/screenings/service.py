@@ -1,13 +1,14 @@
 """Screening use cases: screen a stored child, a ward census, and the plan a screening allows.
 
-Each runs inside the caller's unit of work and only flushes.
+Each runs inside the caller's unit of work and only flushes. Whether care may rest on a stored
+screening is :mod:`pedmassage.screenings.reliance`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
@@ -28,16 +29,13 @@ from pedmassage.safety.contract import (
     ScreeningResult,
     SkinFinding,
 )
-from pedmassage.sessions.models import Screening
-from pedmassage.sessions.schemas import ScreeningCreate, ScreeningPublic
+from pedmassage.screenings.models import Screening
+from pedmassage.screenings.reliance import CLOCK_SKEW, refuse_hold
+from pedmassage.screenings.schemas import ScreeningCreate, ScreeningPublic
 
 if TYPE_CHECKING:
     from pedmassage.planning import SessionPlan
     from pedmassage.safety import RuleBook
-
-SCREENING_VALID_HOURS = 12
-"""A screening covers sessions started within this many hours (program policy): labs, vitals and
-the child's state change; an older screening must be repeated."""
 
 
 def screening_input(child: Child, request: ScreeningCreate, now: datetime) -> ScreeningInput:
@@ -87,7 +85,7 @@ def screen_child(
 
     child = get_child(db=db, child_id=child_id)
     inp = screening_input(child, request, now)
-    if inp.assessed_at > now + timedelta(minutes=5):
+    if inp.assessed_at > now + CLOCK_SKEW:
         raise ValidationError("assessed_at", inp.assessed_at.isoformat(), "not in the future")
     result = evaluate(inp, rulebook)
     screening = Screening(
@@ -137,6 +135,7 @@ def get_screening(*, db: Session, screening_id: str) -> Screening:
 
 
 def latest_screening(*, db: Session, child_id: str) -> Screening | None:
+    """The child's most recent screening, whenever it was made."""
     query = (
         select(Screening)
         .where(Screening.child_id == child_id)
@@ -144,6 +143,23 @@ def latest_screening(*, db: Session, child_id: str) -> Screening | None:
         .limit(1)
     )
     return db.scalars(query).first()
+
+
+def screening_for_form(*, db: Session, screening_id: str) -> ScreeningPublic:
+    """The screening a session form rests on; a hold is refused before any form is shown.
+
+    The rest of :func:`~pedmassage.screenings.reliance.screening_for_care` is asked when the
+    form is posted, with the time the session started, which the form does not know yet.
+    """
+    screening = get_screening(db=db, screening_id=screening_id)
+    refuse_hold(screening)
+    return screening_public(screening)
+
+
+def assent_at_screening(*, db: Session, screening_id: str) -> bool | None:
+    """The child's answer when screened (null: not developmentally able to answer)."""
+    answer = get_screening(db=db, screening_id=screening_id).input.get("child_assent")
+    return answer if isinstance(answer, bool) else None
 
 
 def screening_public(screening: Screening) -> ScreeningPublic:
@@ -160,10 +176,17 @@ def plan_from_screening(
     *, db: Session, screening_id: str, goals: Sequence[str], minutes: int | None = None
 ) -> SessionPlan:
     """An individualized plan that respects the screening's restrictions (refused on a hold)."""
-    from pedmassage.planning import plan_session
-
     screening = get_screening(db=db, screening_id=screening_id)
     child = get_child(db=db, child_id=screening.child_id)
+    return plan_on(child, screening, goals, minutes)
+
+
+def plan_on(
+    child: Child, screening: Screening, goals: Sequence[str], minutes: int | None = None
+) -> SessionPlan:
+    """The plan for ``child`` on ``screening``, both already in hand."""
+    from pedmassage.planning import plan_session
+
     ages = age_profile(
         child.birth_date,
         GestationalAge(child.ga_weeks, child.ga_days),
@@ -178,20 +201,6 @@ def plan_from_screening(
         touch_apprehension=child.touch_aversion or child.trauma_history,
         minutes=minutes,
     )
-
-
-def suitable_pain_instruments(child: Child, on: datetime) -> list[str]:
-    """Pain scales fit for this child today, best first (corrected age for preterm infants)."""
-    from pedmassage.measures import choose
-
-    chronological_days = (on.date() - child.birth_date).days
-    choice = choose(
-        age_months=chronological_days / 30.4375,
-        gestational_age_weeks=GestationalAge(child.ga_weeks, child.ga_days).decimal_weeks,
-        nonverbal=not child.verbal,
-        cognitive_impairment=child.cognitive_impairment,
-    )
-    return [r.id for r in choice.pain]
 
 
 def _measurements(

@@ -1,0 +1,35 @@
+"""Pydantic shapes for screenings (``ScreeningCreate`` in, ``ScreeningPublic`` out)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from pedmassage.safety.contract import Isolation, RespiratorySupport, ScreeningResult, Setting
+
+
+class ScreeningCreate(BaseModel):
+    """What the therapist states at the bedside; everything else comes from the child's record."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    therapist: str = Field(min_length=1, max_length=80, description="Who screens.")
+    assessed_at: AwareDatetime | None = Field(None, description="Defaults to now.")
+    setting: Setting | None = Field(None, description="Defaults to the child's setting.")
+    guardian_consent: bool | None = Field(
+        None, description="Guardian permission confirmed for this session; null = not recorded."
+    )
+    child_assent: bool | None = Field(
+        None, description="The child's own yes/no, asked now; null = not developmentally able."
+    )
+    respiratory_support: RespiratorySupport = "none"
+    isolation: Isolation = "none"
+
+
+class ScreeningPublic(BaseModel):
+    id: str
+    child_id: str
+    assessed_at: datetime
+    actor: str
+    result: ScreeningResult
