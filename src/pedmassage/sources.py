@@ -99,7 +99,7 @@ def _instruments() -> str:
 
 
 def _development() -> str:
-    from pedmassage.development.stage import policy
+    from pedmassage.development.policy import policy
 
     stage_policy = policy()
     return (

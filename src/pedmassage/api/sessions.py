@@ -6,18 +6,18 @@ from typing import Any
 
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
-from pydantic import BaseModel, Field
 
 from pedmassage.api.deps import NowDep, SessionDep
-from pedmassage.errors import NotFoundError
-from pedmassage.outcomes.service import child_trends
+from pedmassage.outcomes import service as outcomes
+from pedmassage.outcomes.schemas import TrendPublic
 from pedmassage.screenings import service as screenings
+from pedmassage.screenings.schemas import PlanCreate
 from pedmassage.sessions import service
 from pedmassage.sessions.schemas import (
     AddendumCreate,
     AddendumPublic,
-    AdverseEventCreate,
     AdverseEventPublic,
+    AdverseEventReportCreate,
     DraftCreate,
     SessionCreate,
     SessionEnd,
@@ -30,13 +30,8 @@ from pedmassage.sessions.schemas import (
 router = APIRouter(prefix="/api/v1", tags=["sessions"])
 
 
-class PlanRequest(BaseModel):
-    goals: list[str] = Field(default=["relaxation"], description="pain, anxiety, sleep, …")
-    minutes: int | None = Field(None, ge=1, le=120)
-
-
 @router.post("/screenings/{screening_id}/plan")
-def plan(screening_id: str, data: PlanRequest, db: SessionDep) -> dict[str, Any]:
+def plan(screening_id: str, data: PlanCreate, db: SessionDep) -> dict[str, Any]:
     """An individualized plan that respects the screening (409 on a hold)."""
     result = screenings.plan_from_screening(
         db=db, screening_id=screening_id, goals=data.goals, minutes=data.minutes
@@ -94,20 +89,12 @@ def end_early(session_id: str, data: SessionEnd, db: SessionDep, now: NowDep) ->
     )
 
 
-class AdverseEventReport(AdverseEventCreate):
-    recorded_by: str = Field(min_length=1, max_length=80)
-
-
 @router.post("/sessions/{session_id}/adverse-events", status_code=201)
 def adverse_event(
-    session_id: str, data: AdverseEventReport, db: SessionDep, now: NowDep
+    session_id: str, data: AdverseEventReportCreate, db: SessionDep, now: NowDep
 ) -> AdverseEventPublic:
     event = service.add_adverse_event(
-        db=db,
-        session_id=session_id,
-        recorded_by=data.recorded_by,
-        now=now,
-        data=AdverseEventCreate.model_validate(data.model_dump(exclude={"recorded_by"})),
+        db=db, session_id=session_id, recorded_by=data.recorded_by, now=now, data=data
     )
     return AdverseEventPublic.model_validate(event)
 
@@ -133,49 +120,14 @@ def list_sessions(child_id: str, db: SessionDep) -> list[SessionPublic]:
     return [service.session_public(s) for s in service.list_sessions(db=db, child_id=child_id)]
 
 
-class TrendPointOut(BaseModel):
-    session_id: str
-    started_at: str
-    pre: float
-    post: float
-
-
-class TrendOut(BaseModel):
-    instrument_id: str
-    range: tuple[float, float]
-    mean_change: float | None
-    points: list[TrendPointOut]
-
-
 @router.get("/children/{child_id}/trend")
-def trend(child_id: str, db: SessionDep) -> list[TrendOut]:
+def trend(child_id: str, db: SessionDep) -> list[TrendPublic]:
     """Pre/post scores per instrument, oldest first."""
-    return [
-        TrendOut(
-            instrument_id=t.instrument_id,
-            range=t.range,
-            mean_change=t.mean_change,
-            points=[
-                TrendPointOut(
-                    session_id=p.session_id,
-                    started_at=p.started_at.isoformat(),
-                    pre=p.pre,
-                    post=p.post,
-                )
-                for p in t.points
-            ],
-        )
-        for t in child_trends(db=db, child_id=child_id)
-    ]
+    return outcomes.child_trends_public(db=db, child_id=child_id)
 
 
 @router.get("/children/{child_id}/trend.svg", response_class=Response)
 def trend_svg(child_id: str, db: SessionDep, instrument: str | None = None) -> Response:
     """The trend chart (SVG) for one instrument (default: the most used)."""
-    from pedmassage.outcomes.chart import trend_svg as render
-
-    trends = child_trends(db=db, child_id=child_id)
-    chosen = [t for t in trends if instrument in (None, t.instrument_id)]
-    if not chosen:
-        raise NotFoundError("trend", instrument or child_id)
-    return Response(render(chosen[0]), media_type="image/svg+xml")
+    svg = outcomes.trend_chart(db=db, child_id=child_id, instrument=instrument)
+    return Response(svg, media_type="image/svg+xml")

@@ -93,8 +93,7 @@ def history(
         return
     table = Table("date", "therapist", "min", "pressure", "instrument", "pre", "post", "status")
     for s in sessions:
-        by_time = {m.timepoint: m for m in s.measures}
-        pre, post = by_time.get("pre"), by_time.get("post")
+        pre, post = s.pre, s.post
         table.add_row(
             f"{s.started_at:%Y-%m-%d %H:%M}",
             s.therapist,

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from pedmassage.development.stage import policy
+from pedmassage.development.policy import policy
 from pedmassage.errors import ValidationError
 
 GA_MIN_WEEKS = 22

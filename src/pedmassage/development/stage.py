@@ -2,53 +2,10 @@
 
 from __future__ import annotations
 
-from functools import cache
-from importlib.resources import files
-from typing import TYPE_CHECKING
+from pedmassage.development.age import AgeProfile
+from pedmassage.development.policy import Stage, policy, stages
 
-import yaml
-from pydantic import BaseModel, ConfigDict
-
-if TYPE_CHECKING:
-    from pedmassage.development.age import AgeProfile
-
-
-class CorrectedAgeRule(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-    preterm_below_weeks: int
-    term_weeks: int
-    correct_until_chronological_months: int
-    source: str
-
-
-class Stage(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-    id: str
-    label: str
-    rule: str | None = None
-    max_days_exclusive: int | None = None
-    max_months_exclusive: int | None = None
-
-
-class StagePolicy(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-    version: str
-    corrected_age: CorrectedAgeRule
-    stages: list[Stage]
-    source: str
-
-
-@cache
-def policy() -> StagePolicy:
-    raw = yaml.safe_load(files("pedmassage.development").joinpath("stages.yaml").read_text())
-    return StagePolicy(**raw)
-
-
-def stages() -> list[Stage]:
-    return policy().stages
+__all__ = ["Stage", "stage_for", "stages"]
 
 
 def stage_for(age: AgeProfile) -> Stage:

@@ -24,7 +24,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
 from pedmassage.development import GestationalAge
-from pedmassage.development.stage import policy
+from pedmassage.development.policy import policy
 from pedmassage.errors import KnowledgeDataError, ValidationError
 from pedmassage.measures.catalogue import instrument, instruments
 from pedmassage.measures.model import DAYS_PER_MONTH, Construct, Waiver

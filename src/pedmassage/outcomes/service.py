@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from pedmassage.errors import NotFoundError
+from pedmassage.outcomes.schemas import TrendPublic
 from pedmassage.outcomes.trend import InstrumentTrend, SessionScores, build_trends
-from pedmassage.sessions.service import list_sessions
+from pedmassage.sessions.service import list_sessions, session_public
 
 
 def child_trends(*, db: Session, child_id: str) -> list[InstrumentTrend]:
@@ -14,15 +16,12 @@ def child_trends(*, db: Session, child_id: str) -> list[InstrumentTrend]:
 
     rows: list[SessionScores] = []
     for record in list_sessions(db=db, child_id=child_id):
-        by_time = {m.timepoint: m for m in record.measures}
-        if record.started_at is not None and "pre" in by_time and "post" in by_time:
+        session = session_public(record)
+        pre, post = session.pre, session.post
+        if session.started_at is not None and pre is not None and post is not None:
             rows.append(
                 SessionScores(
-                    record.id,
-                    record.started_at,
-                    by_time["pre"].instrument_id,
-                    by_time["pre"].total,
-                    by_time["post"].total,
+                    session.id, session.started_at, pre.instrument_id, pre.total, post.total
                 )
             )
     ranges = {}
@@ -30,3 +29,19 @@ def child_trends(*, db: Session, child_id: str) -> list[InstrumentTrend]:
         lo, hi = instrument(ident).range
         ranges[ident] = (float(lo), float(hi))
     return build_trends(rows, ranges)
+
+
+def child_trends_public(*, db: Session, child_id: str) -> list[TrendPublic]:
+    """The child's trends as the API shows them."""
+    return [TrendPublic.of(t) for t in child_trends(db=db, child_id=child_id)]
+
+
+def trend_chart(*, db: Session, child_id: str, instrument: str | None = None) -> str:
+    """The SVG chart of one instrument's trend (default: the most used); 404 when none."""
+    from pedmassage.outcomes.chart import trend_svg
+
+    trends = child_trends(db=db, child_id=child_id)
+    chosen = [t for t in trends if instrument in (None, t.instrument_id)]
+    if not chosen:
+        raise NotFoundError("trend", instrument or child_id)
+    return trend_svg(chosen[0])

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from pedmassage.children.schemas import ChildPublic
 from pedmassage.safety.contract import Isolation, RespiratorySupport, ScreeningResult, Setting
 
 
@@ -25,6 +26,23 @@ class ScreeningCreate(BaseModel):
     )
     respiratory_support: RespiratorySupport = "none"
     isolation: Isolation = "none"
+
+
+class PlanCreate(BaseModel):
+    """Ask for a plan on a screening: the goals, and the minutes if not the protocol's own."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    goals: list[str] = Field(default=["relaxation"], description="pain, anxiety, sleep, …")
+    minutes: int | None = Field(None, ge=1, le=120)
+
+
+class ScreenedChildPublic(BaseModel):
+    """A child with the decision of their latest screening, for a ward list."""
+
+    child: ChildPublic
+    decision: str | None
+    screened_at: datetime | None
 
 
 class ScreeningPublic(BaseModel):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
@@ -31,7 +31,7 @@ from pedmassage.safety.contract import (
 )
 from pedmassage.screenings.models import Screening
 from pedmassage.screenings.reliance import CLOCK_SKEW, refuse_hold
-from pedmassage.screenings.schemas import ScreeningCreate, ScreeningPublic
+from pedmassage.screenings.schemas import ScreenedChildPublic, ScreeningCreate, ScreeningPublic
 
 if TYPE_CHECKING:
     from pedmassage.planning import SessionPlan
@@ -132,6 +132,23 @@ def get_screening(*, db: Session, screening_id: str) -> Screening:
     if screening is None:
         raise NotFoundError("screening", screening_id)
     return screening
+
+
+def screened_children(*, db: Session, ward: str | None, as_of: date) -> list[ScreenedChildPublic]:
+    """The children (of a ward, or all) with their latest screening's decision, in ward order."""
+    from pedmassage.children.service import to_public
+
+    rows = []
+    for child in list_children(db=db, ward=ward):
+        latest = latest_screening(db=db, child_id=child.id)
+        rows.append(
+            ScreenedChildPublic(
+                child=to_public(child, as_of),
+                decision=latest.decision if latest else None,
+                screened_at=latest.assessed_at if latest else None,
+            )
+        )
+    return rows
 
 
 def latest_screening(*, db: Session, child_id: str) -> Screening | None:

@@ -100,6 +100,12 @@ class AdverseEventCreate(_In):
     action_taken: str = Field(min_length=1, max_length=2000)
 
 
+class AdverseEventReportCreate(AdverseEventCreate):
+    """An adverse event reported on its own, after the session, by the person named."""
+
+    recorded_by: str = Field(min_length=1, max_length=80)
+
+
 class AdverseEventPublic(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 

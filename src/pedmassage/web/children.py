@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import timedelta
 from urllib.parse import urlencode
 
 import pydantic
@@ -13,12 +13,11 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from pedmassage.children import service
-from pedmassage.children.models import Child
 from pedmassage.children.schemas import ChildCreate, ChildPublic, ObservationPublic
 from pedmassage.errors import ValidationError
 from pedmassage.outcomes.service import child_trends
 from pedmassage.outcomes.trend import InstrumentTrend
-from pedmassage.screenings.service import latest_screening, screening_public
+from pedmassage.screenings.service import latest_screening, screened_children, screening_public
 from pedmassage.sessions.schemas import SessionPublic
 from pedmassage.sessions.service import list_sessions, session_public
 from pedmassage.vocabulary import code_book
@@ -55,15 +54,6 @@ NEW_CHILD_DEFAULTS = FormInput(
 
 
 @dataclass(frozen=True)
-class ChildRow:
-    """One line of the ward list."""
-
-    child: ChildPublic
-    decision: str | None
-    screened_at: datetime | None
-
-
-@dataclass(frozen=True)
 class SessionRow:
     """One line of a child's session history, with the pain scale named, not coded."""
 
@@ -89,7 +79,7 @@ class TrendChart:
 @router.get("/")
 def children_list(request: Request, db: PageDb, now: NowDep, ward: str = "") -> Response:
     """Children grouped by ward, each with the decision of their latest screening."""
-    rows = [_row(db, c, now.date()) for c in service.list_children(db=db, ward=ward or None)]
+    rows = screened_children(db=db, ward=ward or None, as_of=now.date())
     groups = [
         (name, list(members))
         for name, members in itertools.groupby(rows, key=lambda r: r.child.ward or NO_WARD)
@@ -186,22 +176,11 @@ def _child_fields(form: FormInput) -> dict[str, object]:
     return fields
 
 
-def _row(db: Session, child: Child, today: date) -> ChildRow:
-    screening = latest_screening(db=db, child_id=child.id)
-    return ChildRow(
-        child=service.to_public(child, today),
-        decision=screening.decision if screening else None,
-        screened_at=screening.assessed_at if screening else None,
-    )
-
-
 def _session_row(session: SessionPublic) -> SessionRow:
-    by_time = {m.timepoint: m for m in session.measures}
-    pre, post = by_time.get("pre"), by_time.get("post")
-    measured = pre or post
+    pre, post = session.pre, session.post
     return SessionRow(
         session=session,
-        instrument=scale_name(measured.instrument_id) if measured else "",
+        instrument=scale_name(session.instrument_id) if session.instrument_id else "",
         pre=pre.total if pre else None,
         post=post.total if post else None,
     )
