@@ -3,13 +3,12 @@
 ``data/reference_results.json.xz`` holds, for the fixed-seed census built below, the exact JSON
 result (or the exact validation error) the engine gave for each child when it was recorded, and a
 hash of the census so a drifting generator is noticed. Any change to how rules are compiled,
-grouped, remembered or combined must leave every one of them byte for byte the same.
+evaluated or combined must leave every one of them byte for byte the same.
 
 The census mixes the throughput benchmark's children with values placed exactly on and around
 every threshold, readings at the edge of their freshness windows, every code, site and setting,
 nulls, other time zones, a program policy with different thresholds, and inputs the engine must
-refuse. Children are screened in order on one rule book, so remembered outcomes are reused across
-children that share facts, exactly as in service.
+refuse. Children are screened in order on one rule book, exactly as in service.
 
 To record the file again (only when a change of outcome is intended and reviewed)::
 
@@ -306,7 +305,7 @@ def test_every_result_is_byte_for_byte_the_recorded_one(reference, cases, tmp_pa
 
 
 def test_results_do_not_depend_on_what_was_screened_before(reference, cases, tmp_path):
-    """Remembered outcomes: the same results in another order on fresh rule books."""
+    """Nothing carries over between children: the same results in another order on fresh books."""
     order = list(range(len(cases)))
     random.Random(SEED + 1).shuffle(order)
     got = screen_all([cases[i] for i in order], books(tmp_path))

@@ -1,21 +1,36 @@
-"""Rule groups and their memo (``pedmassage.safety.runner``): the same outcomes and the same errors
-as running every rule on its own."""
+"""Running rules (``pedmassage.safety.runner``): every rule is evaluated for every child, in
+rule-book order, nothing is carried from one child to the next, and an error in a rule reaches the
+caller instead of being retried or taken for "did not fire"."""
 
 from __future__ import annotations
 
-from datetime import date
+from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from pedmassage.errors import KnowledgeDataError
-from pedmassage.safety import ScreeningInput, default_rulebook
+from pedmassage.safety import default_rulebook, evaluate, load_rulebook
 from pedmassage.safety.compile import CompiledRule, compile_rule
-from pedmassage.safety.context import build_facts
-from pedmassage.safety.runner import group_rules, reference_outcomes, run_groups
-from pedmassage.safety.samples import sample_inputs
+from pedmassage.safety.context import Facts, build_facts
+from pedmassage.safety.runner import run_rules
 from pedmassage.safety.spec import RuleSpec
 from pedmassage.vocabulary import site_map
+
+INR_READING = {"code": "inr", "value": 2.0, "unit": "1", "taken_at": "2026-03-10T11:00:00Z"}
+CLINIC_INR_RULE = """\
+topic: test
+rules:
+  - id: test.clinic_inr
+    version: 1
+    title: INR in clinic
+    source: test source
+    evidence: secondary
+    when: setting == 'clinic' && lab.inr > 1.5
+    decision: hold
+    message: INR is high.
+"""
 
 
 def rule(rule_id: str, when: str) -> CompiledRule:
@@ -24,54 +39,68 @@ def rule(rule_id: str, when: str) -> CompiledRule:
     return compile_rule(spec, default_rulebook().policy, site_map())
 
 
-def child(**fields: Any) -> ScreeningInput:
-    base = {"assessed_at": "2026-03-10T12:00:00Z", "setting": "home",
-            "child": {"birth_date": date(2017, 1, 5)}}  # fmt: skip
-    return ScreeningInput.model_validate({**base, **fields})
+def facts(child: Any, **fields: Any) -> Facts:
+    return build_facts(child.input(**fields), default_rulebook().policy)
 
 
-def test_every_rule_is_in_exactly_one_group_and_no_group_could_join_another():
-    groups = default_rulebook().groups
-    rules = [r.id for g in groups.groups for r in g.rules]
-    assert sorted(rules) == sorted(default_rulebook().rule_ids)
-    key_names = [set(g.key_names) for g in groups.groups]
-    for i, names in enumerate(key_names):
-        assert not any(names <= other for j, other in enumerate(key_names) if j != i)
+def fired(rules: list[CompiledRule], child_facts: Facts) -> list[str]:
+    return [o.reason.rule_id for o in run_rules(rules, child_facts, site_map())]
 
 
-@pytest.mark.parametrize("index", [0, 1, 2])
-def test_remembered_outcomes_are_the_rule_by_rule_outcomes(index):
-    book = default_rulebook()
-    facts = build_facts(sample_inputs(book.catalogue)[index], book.policy)
-    for _ in range(2):  # cold, then from the memo
-        remembered = run_groups(book.groups, facts, site_map())
-        reference = reference_outcomes(book.groups, facts, site_map())
-        assert sorted(o.order for o in remembered) == sorted(o.order for o in reference)
+def test_every_rule_is_evaluated_in_the_order_given(child):
+    rules = [rule("test.a", "true"), rule("test.b", "age_days > 0"),
+             rule("test.c", "setting == 'home'"), rule("test.d", "setting == 'picu'")]  # fmt: skip
+    assert fired(rules, facts(child)) == ["test.a", "test.b", "test.c"]
 
 
-def test_a_failing_rule_fails_as_rule_by_rule_evaluation_would():
-    # ("lab",) joins ("age_days", "lab"), so the memo runs it before ("age_days", "vital"),
-    # while rule by rule the ("age_days", "vital") rule comes first and its error is reported
-    rules = [
-        rule("test.first_in_book", "age_days > 100000 && has(lab.inr)"),
-        rule("test.lab_only", "lab.inr > 1.0"),
-        rule("test.age_and_vital", "age_days > 0 && vital.spo2 < 90.0"),
-    ]
-    groups = group_rules(rules)
-    assert [r.id for r in groups.groups[0].rules] == ["test.first_in_book", "test.lab_only"]
-    facts = build_facts(child(), default_rulebook().policy)
-    with pytest.raises(KnowledgeDataError, match=r"test\.age_and_vital") as remembered:
-        run_groups(groups, facts, site_map())
-    with pytest.raises(KnowledgeDataError) as reference:
-        reference_outcomes(groups, facts, site_map())
-    assert str(remembered.value) == str(reference.value)
+def test_a_failing_rule_raises_a_data_error_naming_the_rule_and_the_expression(child):
+    with pytest.raises(KnowledgeDataError, match=r"^rule test\.inr: when failed: "):
+        run_rules([rule("test.inr", "lab.inr > 1.5")], facts(child), site_map())
 
 
-def test_a_rule_that_fails_for_one_child_is_not_remembered_as_passing():
-    groups = group_rules([rule("test.inr", "lab.inr > 1.5")])
-    policy = default_rulebook().policy
-    reading = {"code": "inr", "value": 2.0, "unit": "1", "taken_at": "2026-03-10T11:00:00Z"}
-    with_inr = build_facts(child(labs=[reading]), policy)
-    assert [o.reason.rule_id for o in run_groups(groups, with_inr, site_map())] == ["test.inr"]
+def test_a_rule_that_worked_for_one_child_still_fails_for_the_next(child):
+    rules = [rule("test.inr", "lab.inr > 1.5")]
+    with_inr = facts(child, labs=[INR_READING])
+    assert fired(rules, with_inr) == ["test.inr"]
     with pytest.raises(KnowledgeDataError, match=r"test\.inr"):
-        run_groups(groups, build_facts(child(), policy), site_map())
+        run_rules(rules, facts(child), site_map())
+    assert fired(rules, with_inr) == ["test.inr"]
+
+
+def test_the_first_failing_rule_in_order_is_the_one_reported(child):
+    rules = [rule("test.a_fine", "true"), rule("test.b_lab", "lab.inr > 1.0"),
+             rule("test.c_vital", "vital.spo2 < 90.0")]  # fmt: skip
+    with pytest.raises(KnowledgeDataError, match=r"^rule test\.b_lab: "):
+        run_rules(rules, facts(child), site_map())
+
+
+def test_a_rule_returning_something_other_than_true_or_false_is_a_data_error(child):
+    with pytest.raises(KnowledgeDataError, match=r"returned 'home', not true/false"):
+        run_rules([rule("test.text", "setting")], facts(child), site_map())
+
+
+class Exploding:
+    """A compiled expression whose evaluation fails in a way CEL never does."""
+
+    def execute(self, context: Any = None) -> Any:
+        raise ZeroDivisionError("not a CEL error")
+
+    def variables(self) -> list[str]:
+        return []
+
+
+def test_an_unexpected_error_while_evaluating_a_rule_is_not_swallowed(child):
+    broken = replace(rule("test.broken", "true"), when=Exploding())
+    with pytest.raises(ZeroDivisionError, match="not a CEL error"):
+        run_rules([rule("test.fine", "true"), broken], facts(child), site_map())
+
+
+def test_an_error_in_a_rule_surfaces_from_evaluate_every_time(child, tmp_path: Path):
+    # the sample children of the trial run are never in a clinic, so the rule loads
+    (tmp_path / "test.yaml").write_text(CLINIC_INR_RULE, encoding="utf-8")
+    book = load_rulebook(rules_dir=tmp_path)
+    assert evaluate(child.input(setting="home"), book).decision == "proceed"
+    for _ in range(2):
+        with pytest.raises(KnowledgeDataError, match=r"^rule test\.clinic_inr: when failed: "):
+            evaluate(child.input(setting="clinic"), book)
+    assert evaluate(child.input(setting="clinic", labs=[INR_READING]), book).decision == "hold"

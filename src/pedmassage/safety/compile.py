@@ -32,11 +32,6 @@ class Program(Protocol):
 
     def variables(self) -> list[str]: ...
 
-    @property
-    def source(self) -> str:
-        """The expression as compiled, with thresholds bound."""
-        ...
-
 
 @dataclass(frozen=True)
 class CompiledRequirement:
@@ -65,21 +60,14 @@ class CompiledRule:
     message: str
     changes: Changes
     requirements: tuple[CompiledRequirement, ...]
-    names: tuple[str, ...]
-    """The context variables the rule reads: its outcome is a pure function of these (and of
-    the age of any reading it requires)."""
     reason: Reason
     """The reason the rule gives when it fires (the same every time)."""
+    can_fire: bool
+    """Whether the rule has a condition or site expressions, not only data requirements."""
 
     @property
     def id(self) -> str:
         return self.spec.id
-
-    @property
-    def programs(self) -> tuple[Program, ...]:
-        """Every expression of the rule, its data requirements' conditions included."""
-        own = (self.when, self.avoid_expr, self.gentle_expr, self.missing_expr)
-        return (*(p for p in own if p is not None), *(r.when for r in self.requirements))
 
 
 def compile_rule(spec: RuleSpec, policy: Policy, sites: SiteMap) -> CompiledRule:
@@ -90,8 +78,6 @@ def compile_rule(spec: RuleSpec, policy: Policy, sites: SiteMap) -> CompiledRule
     gentle = _maybe(mods.gentle_sites_expr, spec.id, "gentle_sites_expr", policy)
     missing = _maybe(spec.missing_expr, spec.id, "missing_expr", policy)
     requirements = tuple(_requirement(r, spec.id, policy, sites) for r in spec.requires)
-    programs = [p for p in (when, avoid, gentle, missing) if p is not None]
-    programs += [r.when for r in requirements]
     decision = spec.decision or "proceed"  # only requires-only rules lack one; never used
     message = bind_text(spec.message or "", spec.id, policy)
     return CompiledRule(
@@ -104,8 +90,8 @@ def compile_rule(spec: RuleSpec, policy: Policy, sites: SiteMap) -> CompiledRule
         message=message,
         changes=static_changes(mods, spec.id, policy, sites),
         requirements=requirements,
-        names=tuple(sorted({n for p in programs for n in p.variables()} & CONTEXT_KEYS)),
         reason=Reason(rule_id=spec.id, decision=decision, message=message, source=spec.source),
+        can_fire=spec.can_fire,
     )
 
 

@@ -63,11 +63,6 @@ CONTEXT_KEYS: frozenset[str] = frozenset(
         "touch_aversion", "trauma_history", "guardian_consent", "child_assent",
     }
 )  # fmt: skip
-SCALAR_KEYS: frozenset[str] = CONTEXT_KEYS - {
-    "lab", "lab_stale", "vital", "vital_stale", "conditions", "condition_codes", "devices",
-    "device_kinds", "procedures", "skin", "skin_findings", "medication_classes",
-}  # fmt: skip
-"""The names whose values are scalars (text, number, true/false or null), not lists or maps."""
 DAYS_PER_YEAR = 365.25
 
 

@@ -13,7 +13,7 @@ from pedmassage.safety.combine import combined
 from pedmassage.safety.context import build_facts
 from pedmassage.safety.contract import ScreeningInput, ScreeningResult
 from pedmassage.safety.rulebook import RuleBook, default_rulebook
-from pedmassage.safety.runner import Outcome, run_groups
+from pedmassage.safety.runner import Outcome, run_rules
 from pedmassage.safety.validate import validate_input
 from pedmassage.vocabulary import site_map
 
@@ -28,7 +28,7 @@ def evaluate(inp: ScreeningInput, rulebook: RuleBook | None = None) -> Screening
     """
     book = rulebook or default_rulebook()
     validate_input(inp, book.catalogue)
-    outcomes = run_groups(book.groups, build_facts(inp, book.policy), site_map())
+    outcomes = run_rules(book.rules, build_facts(inp, book.policy), site_map())
     return _result(inp, book, outcomes)
 
 

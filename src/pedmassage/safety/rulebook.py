@@ -17,7 +17,6 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
-import cel
 import yaml
 from pydantic import ValidationError as PydanticValidationError
 
@@ -26,7 +25,7 @@ from pedmassage.safety.combine import Changes, SiteMemo
 from pedmassage.safety.compile import CompiledRule, compile_rule
 from pedmassage.safety.context import build_facts
 from pedmassage.safety.policy import Policy, load_policy
-from pedmassage.safety.runner import RuleGroups, evaluate_rule, group_rules
+from pedmassage.safety.runner import run_rules
 from pedmassage.safety.samples import sample_inputs
 from pedmassage.safety.spec import Catalogue, RuleFile, RuleSpec
 from pedmassage.vocabulary import site_map
@@ -41,7 +40,6 @@ class RuleBook:
     catalogue: Catalogue
     rules_version: str
     default_changes: Changes
-    groups: RuleGroups
     site_memo: SiteMemo = field(default_factory=dict, compare=False, repr=False)
     """Remembered site normalisations (``combine.normalize_sites``) for this book's results."""
 
@@ -78,7 +76,6 @@ def load_rulebook(policy_file: Path | None = None, *, rules_dir: Path | None = N
         catalogue=catalogue,
         rules_version=rules_version(catalogue, specs),
         default_changes=_default_changes(catalogue),
-        groups=group_rules(rules),
     )
     trial_run(book)
     return book
@@ -123,10 +120,7 @@ def trial_run(book: RuleBook) -> None:
     """Run every rule on sample children; a rule that errors raises ``KnowledgeDataError``."""
     sites = site_map()
     for sample in sample_inputs(book.catalogue):
-        facts = build_facts(sample, book.policy)
-        ctx = cel.Context(variables=facts.variables)
-        for rule in book.rules:
-            evaluate_rule(rule, ctx, facts, sites)
+        run_rules(book.rules, build_facts(sample, book.policy), sites)
 
 
 def _rules_in(path: Traversable) -> list[RuleSpec]:
