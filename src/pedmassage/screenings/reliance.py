@@ -96,15 +96,15 @@ def refuse_hold(screening: Screening, kind: CareKind = "session") -> None:
         )
 
 
-def latest_screening_before(*, db: Session, child_id: str, moment: datetime) -> Screening | None:
-    """The child's most recent screening made at or before ``moment``."""
-    query = (
-        select(Screening)
-        .where(Screening.child_id == child_id, Screening.assessed_at <= moment)
-        .order_by(Screening.assessed_at.desc(), Screening.id.desc())
-        .limit(1)
-    )
-    return db.scalars(query).first()
+def latest_screening_before(
+    *, db: Session, child_id: str, moment: datetime | None
+) -> Screening | None:
+    """The child's most recent screening made at or before ``moment`` (``None``: ever)."""
+    query = select(Screening).where(Screening.child_id == child_id)
+    if moment is not None:
+        query = query.where(Screening.assessed_at <= moment)
+    order = (Screening.assessed_at.desc(), Screening.id.desc())
+    return db.scalars(query.order_by(*order).limit(1)).first()
 
 
 def _within_window(screening: Screening, care: Care) -> None:

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from pedmassage.children.models import Child
@@ -30,7 +29,7 @@ from pedmassage.safety.contract import (
     SkinFinding,
 )
 from pedmassage.screenings.models import Screening
-from pedmassage.screenings.reliance import CLOCK_SKEW, refuse_hold
+from pedmassage.screenings.reliance import CLOCK_SKEW, latest_screening_before, refuse_hold
 from pedmassage.screenings.schemas import ScreenedChildPublic, ScreeningCreate, ScreeningPublic
 
 if TYPE_CHECKING:
@@ -153,13 +152,7 @@ def screened_children(*, db: Session, ward: str | None, as_of: date) -> list[Scr
 
 def latest_screening(*, db: Session, child_id: str) -> Screening | None:
     """The child's most recent screening, whenever it was made."""
-    query = (
-        select(Screening)
-        .where(Screening.child_id == child_id)
-        .order_by(Screening.assessed_at.desc(), Screening.id.desc())
-        .limit(1)
-    )
-    return db.scalars(query).first()
+    return latest_screening_before(db=db, child_id=child_id, moment=None)
 
 
 def screening_for_form(*, db: Session, screening_id: str) -> ScreeningPublic:
