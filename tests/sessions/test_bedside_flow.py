@@ -303,3 +303,30 @@ def test_a_no_at_the_start_records_nothing_delivered(db: Session, now: datetime)
     )
     assert (record.regions, record.minutes, record.pressure) == ([], 0, 0)
     assert record.end_reason == "shook head and hid under the blanket"
+
+
+def test_documenting_a_session_at_once_reads_the_child_and_the_screening_once(
+    db: Session, now: datetime
+) -> None:
+    """The one-step record composes the lifecycle's steps on what it already holds."""
+    from sqlalchemy import event
+
+    child_id = make_child(db, now)
+    screening_id = screen(db, child_id, now)
+    db.expire_all()
+    statements: list[str] = []
+
+    def seen(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        statements.append(" ".join(statement.split()).lower())
+
+    bind = db.get_bind()
+    event.listen(bind, "before_cursor_execute", seen)
+    try:
+        service.record_session(
+            db=db, child_id=child_id, data=session(screening_id, now), now=now + timedelta(hours=1)
+        )
+    finally:
+        event.remove(bind, "before_cursor_execute", seen)
+    reads = [s for s in statements if s.startswith("select")]
+    assert sum(" from children " in f"{s} " for s in reads) == 1
+    assert sum(" from screenings " in f"{s} " for s in reads) == 1
