@@ -48,10 +48,8 @@ def care_team(
     as_json: bool = typer.Option(False, "--json", help="Print as JSON."),
 ) -> None:
     """List (or add to) a child's care team; staff on it also see the parents' guardian ids."""
-    from pedmassage.homecare import service
-    from pedmassage.homecare.access import Viewer
-    from pedmassage.homecare.public import parent_public
-    from pedmassage.homecare.schemas import CareTeamMemberCreate, CareTeamMemberPublic
+    from pedmassage.homecare import service, team
+    from pedmassage.homecare.schemas import CareTeamMemberCreate
 
     with database() as db:
         if add is not None:
@@ -59,29 +57,14 @@ def care_team(
             service.add_care_team_member(
                 db=db, child_id=child_id, staff_name=data.staff_name, role=data.role, now=now()
             )
-        team = [
-            CareTeamMemberPublic.model_validate(m)
-            for m in service.care_team(db=db, child_id=child_id)
-        ]
-        parents = (
-            [
-                parent_public(g)
-                for g in service.parents(db=db, viewer=Viewer.staff(staff), child_id=child_id)
-            ]
-            if staff
-            else []
-        )
+        viewer = _viewer(None, staff) if staff else None
+        roster = team.care_team_roster(db=db, child_id=child_id, viewer=viewer)
     if as_json:
-        print_json(
-            {
-                "care_team": [m.model_dump(mode="json") for m in team],
-                "parents": [p.model_dump(mode="json") for p in parents],
-            }
-        )
+        print_json(roster.model_dump(mode="json"))
         return
-    for member in team:
+    for member in roster.care_team:
         typer.echo(f"{member.staff_name}  ({member.role})")
-    for parent in parents:
+    for parent in roster.parents:
         typer.echo(
             f"parent: {parent.name} ({parent.relationship})  guardian id {parent.guardian_id}"
         )

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from pedmassage.children.models import Guardian
 from pedmassage.homecare.models import HomeFlag, HomeProgram, HomeSessionLog, ParentMeasure
-from pedmassage.homecare.rules import diary
+from pedmassage.homecare.rules import Adherence, adherence, diary
 from pedmassage.homecare.schemas import (
+    DiaryLabels,
     FlagPublic,
     HomeLogPublic,
     HomeProgramPublic,
@@ -70,6 +73,26 @@ def log_public(log: HomeSessionLog) -> HomeLogPublic:
         logged_at=log.logged_at,
         flag_id=log.flag.id if log.flag else None,
         advice=diary().problem(log.problem).advice if log.problem in diary().problem_ids() else "",
+    )
+
+
+def program_adherence(program: HomeProgram | None, as_of: date) -> Adherence | None:
+    """How the program's own diary keeps to it: the one place a stored program meets the
+    adherence rule, so the parent and the care team always see the same figures."""
+    return adherence(program, program.logs, as_of) if program else None
+
+
+def recent_logs(program: HomeProgram | None, count: int) -> list[HomeLogPublic]:
+    """The program's latest ``count`` diary entries, newest first."""
+    logs = list(program.logs) if program else []
+    return [log_public(log) for log in reversed(logs[-count:])]
+
+
+def diary_labels() -> DiaryLabels:
+    book = diary()
+    return DiaryLabels(
+        responses={r.id: r.label for r in book.responses},
+        problems={p.id: p.label for p in book.problems},
     )
 
 

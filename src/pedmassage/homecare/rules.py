@@ -203,14 +203,17 @@ today in every time zone (UTC+14 is the earliest)."""
 def log_errors(
     *,
     started_on: date,
-    session_date: date,
-    minutes: int,
+    session_date: date | None,
+    minutes: int | None,
     response: str,
     problem: str,
     note: str,
     now: datetime,
 ) -> list[ValidationError]:
-    """Every reason a diary entry cannot be right, each naming its field and what is allowed."""
+    """Every reason a diary entry cannot be right, each naming its field and what is allowed.
+
+    A date or minutes of None is a box the form could not read as one; the form names that
+    mistake itself, and the other fields are still checked so the parent sees every mistake."""
     book = diary()
     errors: list[ValidationError] = []
     if response not in book.response_ids():
@@ -221,9 +224,10 @@ def log_errors(
         errors.append(
             ValidationError("problem", problem, "one of: " + ", ".join(book.problem_ids()))
         )
-    if not 1 <= minutes <= MAX_LOG_MINUTES:
+    if minutes is not None and not 1 <= minutes <= MAX_LOG_MINUTES:
         errors.append(ValidationError("minutes", minutes, f"1 to {MAX_LOG_MINUTES} minutes"))
-    errors += _date_errors(started_on, session_date, now)
+    if session_date is not None:
+        errors += _date_errors(started_on, session_date, now)
     if problem == "other" and not note.strip():
         errors.append(
             ValidationError(

@@ -11,7 +11,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from pedmassage.homecare.rules import Adherence
+from pedmassage.homecare.rules import Adherence, Problem, Response
+from pedmassage.sessions.schemas import SessionPublic
 
 CareRole = Literal["therapist", "nurse", "physician", "child_life", "other"]
 
@@ -40,6 +41,13 @@ class ParentPublic(BaseModel):
     name: str
     relationship: str
     home_page: str = Field(description="The parent's routine page (until login arrives).")
+
+
+class CareTeamRosterPublic(BaseModel):
+    """Who is on the child's care team and, for a member of it asking, the child's parents."""
+
+    care_team: list[CareTeamMemberPublic]
+    parents: list[ParentPublic]
 
 
 class HomeProgramCreate(BaseModel):
@@ -176,3 +184,79 @@ class HomeSummaryPublic(BaseModel):
     recent_logs: list[HomeLogPublic]
     parent_measures: list[ParentMeasurePublic]
     open_flags: list[FlagPublic]
+
+
+class DiaryLabels(BaseModel):
+    """The diary's words for its codes, so an entry reads as the parent chose it."""
+
+    responses: dict[str, str]
+    problems: dict[str, str]
+
+
+class ParentRoutinePublic(BaseModel):
+    """All a parent's routine page shows: the routine, how it is going and the diary so far."""
+
+    child_id: str
+    child_name: str
+    guardian_id: str
+    as_of: dt.date
+    program: HomeProgramPublic | None
+    adherence: Adherence | None = Field(description="The same figures the care team sees.")
+    recent_logs: list[HomeLogPublic] = Field(description="The latest entries, newest first.")
+    just_logged: HomeLogPublic | None = Field(description="The entry the parent has just saved.")
+    confidence_due: Literal["start", "end"] | None = Field(
+        description="Whether the parent-confidence questionnaire is asked now, and which."
+    )
+    labels: DiaryLabels
+
+
+class ParentDiaryFormPublic(BaseModel):
+    """What a parent's diary form offers: the routine it logs against and the answers to pick."""
+
+    child_name: str
+    guardian_id: str
+    program: HomeProgramPublic | None = Field(description="None: nothing to log against yet.")
+    responses: list[Response]
+    problems: list[Problem]
+    max_minutes: int
+
+
+class ConfidenceQuestion(BaseModel):
+    """One statement of the questionnaire, by its item key, and the answers it takes."""
+
+    key: str
+    answers: list[int]
+
+
+class ParentConfidenceFormPublic(BaseModel):
+    """The parent-confidence questionnaire as the parent answers it, one question per item."""
+
+    child_name: str
+    guardian_id: str
+    instrument_id: str
+    questions: list[ConfidenceQuestion]
+
+
+class HomeViewPublic(BaseModel):
+    """A child's home program as one member of staff may see it.
+
+    ``state`` is ``ask`` (no one named yet), ``denied`` (not on the care team) or ``shown``
+    (``summary`` holds the routine, adherence, diary, parent measures and open flags).
+    """
+
+    child_id: str
+    staff: str
+    state: Literal["ask", "denied", "shown"]
+    summary: HomeSummaryPublic | None
+
+
+class ChildHomePublic(BaseModel):
+    """The child's home program beside the hospital sessions, for the care team."""
+
+    child_id: str
+    child_name: str
+    home: HomeViewPublic
+    hospital_sessions: list[SessionPublic] = Field(
+        description="Newest first; only when the home program is shown."
+    )
+    labels: DiaryLabels

@@ -33,6 +33,13 @@ from pedmassage.homecare.models import (
     HomeSessionLog,
     ParentMeasure,
 )
+from pedmassage.homecare.public import (
+    flag_public,
+    measure_public,
+    program_adherence,
+    program_public,
+    recent_logs,
+)
 from pedmassage.homecare.routine import frequency, home_routine
 from pedmassage.homecare.rules import check_log, diary
 from pedmassage.homecare.schemas import CareRole, HomeSummaryPublic
@@ -43,6 +50,8 @@ if TYPE_CHECKING:
     from pedmassage.planning import SessionPlan
 
 PARENT_CONSTRUCT = "parent_confidence"
+PARENT_QUESTIONNAIRE = "psoc"
+"""The parent-confidence instrument asked when none is named (the parent's pages ask this one)."""
 CARE_ROLES: tuple[str, ...] = get_args(CareRole)
 
 
@@ -254,7 +263,7 @@ def record_parent_measure(
     db: Session,
     viewer: Viewer,
     child_id: str,
-    instrument: str = "psoc",
+    instrument: str = PARENT_QUESTIONNAIRE,
     items: Mapping[str, float],
     now: datetime,
 ) -> ParentMeasure:
@@ -340,17 +349,13 @@ def child_home_summary(
     *, db: Session, viewer: Viewer, child_id: str, as_of: date, recent: int = 14
 ) -> HomeSummaryPublic:
     """The routine, its adherence, the latest diary entries, parent measures and open flags."""
-    from pedmassage.homecare.public import flag_public, log_public, measure_public, program_public
-    from pedmassage.homecare.rules import adherence
-
     program = active_program(db=db, viewer=viewer, child_id=child_id)
-    logs = list(program.logs) if program else []
     return HomeSummaryPublic(
         child_id=child_id,
         as_of=as_of,
         program=program_public(program) if program else None,
-        adherence=adherence(program, logs, as_of) if program else None,
-        recent_logs=[log_public(log) for log in reversed(logs[-recent:])],
+        adherence=program_adherence(program, as_of),
+        recent_logs=recent_logs(program, recent),
         parent_measures=[
             measure_public(m) for m in parent_measures(db=db, viewer=viewer, child_id=child_id)
         ],

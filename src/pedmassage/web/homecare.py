@@ -7,8 +7,9 @@ staff pages the staff name (``?staff=``). Someone not linked to the child gets a
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-from datetime import date, datetime
+from contextlib import suppress
+from dataclasses import dataclass
+from datetime import date
 from typing import Any, Literal
 from urllib.parse import urlencode
 
@@ -16,19 +17,19 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from pedmassage.errors import AccessDeniedError, ValidationError
-from pedmassage.homecare import service
+from pedmassage.errors import ValidationError
+from pedmassage.homecare import parent, service, team
 from pedmassage.homecare.access import Viewer
-from pedmassage.homecare.public import flag_public, log_public, program_public
-from pedmassage.homecare.rules import MAX_LOG_MINUTES, confidence_due, diary, log_errors
-from pedmassage.homecare.schemas import HomeSummaryPublic
+from pedmassage.homecare.public import flag_public
+from pedmassage.homecare.schemas import (
+    HomeSummaryPublic,
+    HomeViewPublic,
+    ParentConfidenceFormPublic,
+    ParentDiaryFormPublic,
+)
 from pedmassage.web.deps import NowDep, PageDb
 from pedmassage.web.forms import Errors, FormDep, FormInput, domain_errors
 from pedmassage.web.rendering import render
-
-PSOC_ANSWERS = (1, 2, 3, 4, 5, 6)
-"""PSOC answers run from 1 (strongly disagree) to 6 (strongly agree); psoc.yaml notes."""
-
 
 router = APIRouter(include_in_schema=False)
 
@@ -39,6 +40,16 @@ def parent_link(path: str, guardian_id: str, **extra: str) -> str:
 
 def staff_link(path: str, staff: str) -> str:
     return f"{path}?{urlencode({'staff': staff})}"
+
+
+def _parent(guardian: str) -> Viewer:
+    return Viewer.from_parts(guardian=guardian, staff=None)
+
+
+def _staff(staff: str | None) -> Viewer | None:
+    """The member of staff named, or None while no name is given."""
+    name = " ".join((staff or "").split())
+    return Viewer.staff(name) if name else None
 
 
 # --- the parent's pages ----------------------------------------------------------------------
@@ -54,56 +65,33 @@ def parent_routine(
     saved: str = "",
 ) -> Response:
     """The parent's own child's routine, in large plain words, with the diary so far."""
-    from pedmassage.homecare.rules import adherence
-
-    viewer = Viewer.from_parts(guardian=guardian, staff=None)
-    guardian = viewer.guardian_id or ""
-    child, program = service.parent_home(db=db, viewer=viewer)
-    logs = list(program.logs) if program else []
-    just_logged = next((log for log in logs if log.id == logged), None)
-    measures = service.parent_measures(db=db, viewer=viewer, child_id=child.id)
+    routine = parent.parent_routine(
+        db=db, viewer=_parent(guardian), as_of=now.date(), logged_id=logged or None
+    )
     return render(
         request,
         "homecare/routine.html",
         {
-            "child_name": child.display_name,
-            "guardian": guardian,
-            "program": program_public(program) if program else None,
-            "adherence": adherence(program, logs, now.date()) if program else None,
-            "logs": [log_public(log) for log in reversed(logs[-10:])],
-            "just_logged": log_public(just_logged) if just_logged else None,
+            "routine": routine,
             "saved_confidence": saved == "confidence",
-            "confidence_due": (
-                confidence_due(
-                    program_id=program.id,
-                    ends_on=program.ends_on,
-                    measures=measures,
-                    as_of=now.date(),
-                )
-                if program
-                else None
-            ),
-            "responses": {r.id: r.label for r in diary().responses},
-            "problems": {p.id: p.label for p in diary().problems},
-            "log_link": parent_link("/home/log", guardian),
-            "confidence_link": parent_link("/home/confidence", guardian),
+            "log_link": parent_link("/home/log", routine.guardian_id),
+            "confidence_link": parent_link("/home/confidence", routine.guardian_id),
         },
     )
 
 
 @router.get("/home/log")
 def log_form(request: Request, db: PageDb, now: NowDep, guardian: str = "") -> Response:
-    viewer = Viewer.from_parts(guardian=guardian, staff=None)
-    _, program = service.parent_home(db=db, viewer=viewer)
+    page = parent.diary_form(db=db, viewer=_parent(guardian))
     defaults = FormInput(
         {
             "guardian": [guardian],
             "session_date": [now.date().isoformat()],
-            "minutes": [str(program.minutes) if program else ""],
+            "minutes": [str(page.program.minutes) if page.program else ""],
             "problem": ["none"],
         }
     )
-    return _log_page(request, db, viewer, defaults, {})
+    return _log_page(request, page, defaults, {})
 
 
 @router.post("/home/log")
@@ -111,41 +99,46 @@ def log_session(request: Request, form: FormDep, db: PageDb, now: NowDep) -> Res
     """Store the diary entry and go back to the routine; on a refusal show the form again with
     every mistake beside its field."""
     guardian = form.text("guardian")
-    viewer = Viewer.from_parts(guardian=guardian, staff=None)
-    _, program = service.parent_home(db=db, viewer=viewer)
-    if program is None:
-        return _log_page(request, db, viewer, form, {}, status_code=409)
-    entry, errors = _read_entry(form, program.started_on, now)
-    if errors:
-        return _log_page(request, db, viewer, form, errors, status_code=422)
-    try:
-        log = service.log_home_session(
-            db=db, viewer=viewer, program_id=program.id, now=now, **entry
+    entry = _read_entry(form)
+    result = parent.log_diary_entry(db=db, viewer=_parent(guardian), **entry, now=now)
+    if result.log is not None:
+        return RedirectResponse(
+            parent_link("/home", guardian, logged=result.log.id), status_code=303
         )
-    except ValidationError as exc:
-        db.rollback()  # nothing of a refused entry may be stored
-        return _log_page(request, db, viewer, form, _entry_errors([exc]), status_code=422)
-    return RedirectResponse(parent_link("/home", guardian, logged=log.id), status_code=303)
+    if result.form.program is None:
+        return _log_page(request, result.form, form, {}, status_code=409)
+    unread = _unreadable(form, entry, result.form.max_minutes)
+    return _log_page(request, result.form, form, _entry_errors([*unread, *result.refused]), 422)
 
 
-def _read_entry(form: FormInput, started_on: date, now: datetime) -> tuple[dict[str, Any], Errors]:
-    """The form as a diary entry, and every mistake in it, keyed by the field to change."""
-    entry: dict[str, Any] = {
-        "session_date": started_on,
-        "minutes": 1,
+UNREADABLE = {"session_date": "a date, e.g. 2026-11-24", "minutes": "a whole number, 1 to {max}"}
+"""What a box the form cannot read as its kind should hold."""
+
+
+def _read_entry(form: FormInput) -> dict[str, Any]:
+    """The form as a diary entry; a date or minutes the form cannot read as one is None."""
+    session_date: date | None = None
+    minutes: int | None = None
+    with suppress(ValueError):
+        session_date = date.fromisoformat(form.text("session_date"))
+    with suppress(ValueError):
+        minutes = int(form.text("minutes"))
+    return {
+        "session_date": session_date,
+        "minutes": minutes,
         "response": form.text("response"),
         "problem": form.text("problem") or "none",
         "note": form.text("note"),
     }
-    wrong: list[ValidationError] = []
-    for name, parse in (("session_date", _form_date), ("minutes", _form_minutes)):
-        try:
-            entry[name] = parse(form.text(name))
-        except ValidationError as exc:
-            wrong.append(exc)
-    checked = log_errors(started_on=started_on, now=now, **entry)
-    wrong += [e for e in checked if e.field not in {w.field for w in wrong}]
-    return entry, _entry_errors(wrong)
+
+
+def _unreadable(form: FormInput, entry: dict[str, Any], max_minutes: int) -> list[ValidationError]:
+    """The boxes :func:`_read_entry` could not read, each with what it should hold."""
+    return [
+        ValidationError(name, form.text(name), allowed.format(max=max_minutes))
+        for name, allowed in UNREADABLE.items()
+        if entry[name] is None
+    ]
 
 
 def _entry_errors(wrong: list[ValidationError]) -> Errors:
@@ -160,102 +153,88 @@ def _entry_errors(wrong: list[ValidationError]) -> Errors:
 
 def _log_page(
     request: Request,
-    db: Session,
-    viewer: Viewer,
+    page: ParentDiaryFormPublic,
     form: FormInput,
     errors: Errors,
     status_code: int = 200,
 ) -> Response:
-    child, program = service.parent_home(db=db, viewer=viewer)
-    book = diary()
     return render(
         request,
         "homecare/log.html",
         {
-            "child_name": child.display_name,
-            "program": program_public(program) if program else None,
-            "guardian": viewer.guardian_id,
+            "child_name": page.child_name,
+            "program": page.program,
+            "guardian": page.guardian_id,
             "form": form,
             "errors": errors,
-            "responses": book.responses,
-            "problems": book.problems,
-            "max_minutes": MAX_LOG_MINUTES,
-            "back": parent_link("/home", viewer.guardian_id or ""),
+            "responses": page.responses,
+            "problems": page.problems,
+            "max_minutes": page.max_minutes,
+            "back": parent_link("/home", page.guardian_id),
         },
         status_code=status_code,
     )
 
 
-def _form_date(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise ValidationError("session_date", text, "a date, e.g. 2026-11-24") from None
-
-
-def _form_minutes(text: str) -> int:
-    try:
-        return int(text)
-    except ValueError:
-        raise ValidationError("minutes", text, f"a whole number, 1 to {MAX_LOG_MINUTES}") from None
-
-
 @router.get("/home/confidence")
 def confidence_form(request: Request, db: PageDb, guardian: str = "") -> Response:
-    viewer = Viewer.from_parts(guardian=guardian, staff=None)
-    return _confidence_page(request, db, viewer, FormInput({"guardian": [guardian]}), {})
+    page = parent.confidence_form(db=db, viewer=_parent(guardian))
+    return _confidence_page(request, page, FormInput({"guardian": [guardian]}), {})
 
 
 @router.post("/home/confidence")
 def record_confidence(request: Request, form: FormDep, db: PageDb, now: NowDep) -> Response:
     """Score the PSOC answers; every unanswered statement is marked beside it."""
     guardian = form.text("guardian")
-    viewer = Viewer.from_parts(guardian=guardian, staff=None)
-    child, _ = service.parent_home(db=db, viewer=viewer)
-    keys = _psoc_keys()
-    missing = {key: "Choose an answer." for key in keys if not form.text(key)}
-    if missing:
-        return _confidence_page(request, db, viewer, form, missing, status_code=422)
-    try:
-        items = {key: float(form.text(key)) for key in keys}
-        service.record_parent_measure(db=db, viewer=viewer, child_id=child.id, items=items, now=now)
-    except (ValueError, ValidationError) as exc:
-        db.rollback()
-        errors = domain_errors(exc, _item_key) if isinstance(exc, ValidationError) else {}
-        return _confidence_page(request, db, viewer, form, errors, status_code=422)
+    result = parent.record_confidence(
+        db=db, viewer=_parent(guardian), answers=_read_answers(form), now=now
+    )
+    if result.measure is None:
+        errors = _answer_errors(result.refused)
+        return _confidence_page(request, result.form, form, errors, status_code=422)
     return RedirectResponse(parent_link("/home", guardian, saved="confidence"), status_code=303)
+
+
+def _read_answers(form: FormInput) -> dict[str, float]:
+    """Each answered statement as a number; a box that holds no number is unanswered."""
+    answers: dict[str, float] = {}
+    for name in form.as_dict():
+        with suppress(ValueError):
+            answers[name] = float(form.text(name))
+    return answers
+
+
+def _answer_errors(refused: tuple[ValidationError, ...]) -> Errors:
+    errors: Errors = {}
+    for exc in refused:
+        if exc.value is None:
+            errors[_item_key(exc.field)] = "Choose an answer."
+        else:
+            errors.update(domain_errors(exc, _item_key))
+    return errors
 
 
 def _item_key(path: str) -> str:
     return path.removeprefix("items.")
 
 
-def _psoc_keys() -> list[str]:
-    from pedmassage.measures import instrument
-
-    return [item.key for item in instrument("psoc").items]
-
-
 def _confidence_page(
     request: Request,
-    db: Session,
-    viewer: Viewer,
+    page: ParentConfidenceFormPublic,
     form: FormInput,
     errors: Errors,
     status_code: int = 200,
 ) -> Response:
-    child, _ = service.parent_home(db=db, viewer=viewer)
     return render(
         request,
         "homecare/confidence.html",
         {
-            "child_name": child.display_name,
-            "guardian": viewer.guardian_id,
+            "child_name": page.child_name,
+            "guardian": page.guardian_id,
             "form": form,
             "errors": errors,
-            "keys": _psoc_keys(),
-            "answers": PSOC_ANSWERS,
-            "back": parent_link("/home", viewer.guardian_id or ""),
+            "questions": page.questions,
+            "back": parent_link("/home", page.guardian_id),
         },
         status_code=status_code,
     )
@@ -290,28 +269,12 @@ def child_home_page(
     child_id: str, request: Request, db: PageDb, now: NowDep, staff: str = ""
 ) -> Response:
     """The home routine, adherence and the parent's diary beside the hospital sessions."""
-    from pedmassage.children.service import get_child
-
-    child = get_child(db=db, child_id=child_id)
-    section = home_program_section(db=db, child_id=child_id, as_of=now.date(), staff=staff)
-    section = replace(section, show_link=False)  # this page is where the link goes
+    page = team.child_home(db=db, viewer=_staff(staff), child_id=child_id, as_of=now.date())
     return render(
         request,
         "homecare/child.html",
-        {
-            "child": child,
-            "home": section,
-            "hospital": _hospital_sessions(db, child_id) if section.state == "shown" else [],
-            "responses": {r.id: r.label for r in diary().responses},
-            "problems": {p.id: p.label for p in diary().problems},
-        },
+        {"page": page, "home": _section(page.home, show_link=False)},  # the link leads here
     )
-
-
-def _hospital_sessions(db: Session, child_id: str) -> list[Any]:
-    from pedmassage.sessions.service import list_sessions, session_public
-
-    return [session_public(s) for s in reversed(list_sessions(db=db, child_id=child_id))]
 
 
 # --- the section the child's page can include ------------------------------------------------
@@ -319,11 +282,8 @@ def _hospital_sessions(db: Session, child_id: str) -> list[Any]:
 
 @dataclass(frozen=True)
 class HomeSection:
-    """What ``homecare/_section.html`` shows on a child's page.
-
-    ``state`` is ``ask`` (no staff name given yet), ``denied`` (not on the care team) or ``shown``
-    (``summary`` holds the routine, adherence, diary, parent measures and open flags).
-    """
+    """What ``homecare/_section.html`` shows on a child's page: the staff's view of the home
+    program (:class:`~pedmassage.homecare.schemas.HomeViewPublic`) with the links it offers."""
 
     child_id: str
     staff: str
@@ -338,15 +298,13 @@ def home_program_section(
     *, db: Session, child_id: str, as_of: date, staff: str | None
 ) -> HomeSection:
     """The "Home program" section of a child's page, for the member of staff named."""
-    name = " ".join((staff or "").split())
-    page = f"/children/{child_id}/home-program"
-    if not name:
-        return HomeSection(child_id, "", "ask", None, page, "/flags")
-    page, flags = staff_link(page, name), staff_link("/flags", name)
-    try:
-        summary = service.child_home_summary(
-            db=db, viewer=Viewer.staff(name), child_id=child_id, as_of=as_of
-        )
-    except AccessDeniedError:
-        return HomeSection(child_id, name, "denied", None, page, flags)
-    return HomeSection(child_id, name, "shown", summary, page, flags)
+    view = team.home_program_view(db=db, viewer=_staff(staff), child_id=child_id, as_of=as_of)
+    return _section(view)
+
+
+def _section(view: HomeViewPublic, *, show_link: bool = True) -> HomeSection:
+    """The section with its links: the staff name rides along once someone is named."""
+    page, flags = f"/children/{view.child_id}/home-program", "/flags"
+    if view.state != "ask":
+        page, flags = staff_link(page, view.staff), staff_link(flags, view.staff)
+    return HomeSection(view.child_id, view.staff, view.state, view.summary, page, flags, show_link)
