@@ -39,6 +39,11 @@ def rule(rule_id: str, when: str) -> CompiledRule:
     return compile_rule(spec, default_rulebook().policy, site_map())
 
 
+def rule_with(rule_id: str, **fields: Any) -> CompiledRule:
+    spec = RuleSpec(id=rule_id, version=1, title="t", source="s", evidence="secondary", **fields)
+    return compile_rule(spec, default_rulebook().policy, site_map())
+
+
 def facts(child: Any, **fields: Any) -> Facts:
     return build_facts(child.input(**fields), default_rulebook().policy)
 
@@ -51,6 +56,35 @@ def test_every_rule_is_evaluated_in_the_order_given(child):
     rules = [rule("test.a", "true"), rule("test.b", "age_days > 0"),
              rule("test.c", "setting == 'home'"), rule("test.d", "setting == 'picu'")]  # fmt: skip
     assert fired(rules, facts(child)) == ["test.a", "test.b", "test.c"]
+
+
+def test_a_rule_without_a_condition_fires_only_when_its_site_expression_names_a_site(child):
+    avoid_device_sites = {"avoid_sites_expr": "devices.map(d, d.site)"}
+    sites_only = rule_with("test.sites", decision="modify", message="m",
+                           modifications=avoid_device_sites)  # fmt: skip
+    picc = {"kind": "picc", "site": "arm_left"}
+    assert fired([sites_only], facts(child)) == []
+    assert fired([sites_only], facts(child, devices=[{**picc, "site": None}])) == []
+    assert fired([sites_only], facts(child, devices=[picc])) == ["test.sites"]
+
+
+def test_a_rule_with_only_data_requirements_gives_only_its_unmet_requirements(child):
+    needs_inr = rule_with("test.needs_inr", requires=[{"data": "inr", "message": "INR needed"}])
+    outcomes = run_rules([needs_inr], facts(child), site_map())
+    assert [o.reason.message for o in outcomes] == [
+        "INR needed. No result is recorded: verify inr before the session."
+    ]
+    assert run_rules([needs_inr], facts(child, labs=[INR_READING]), site_map()) == []
+
+
+def test_a_data_requirement_is_checked_whether_or_not_the_rules_condition_holds(child):
+    requires = [{"data": "inr", "message": "INR needed", "decision": "hold"}]
+    for when, rule_ids in [("true", ["test.inr", "test.inr"]), ("false", ["test.inr"])]:
+        with_both = rule_with("test.inr", when=when, decision="modify", message="m",
+                              requires=requires)  # fmt: skip
+        outcomes = run_rules([with_both], facts(child), site_map())
+        assert [o.reason.rule_id for o in outcomes] == rule_ids
+        assert outcomes[-1].reason.decision == "hold"
 
 
 def test_a_failing_rule_raises_a_data_error_naming_the_rule_and_the_expression(child):

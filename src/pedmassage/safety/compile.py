@@ -62,8 +62,6 @@ class CompiledRule:
     requirements: tuple[CompiledRequirement, ...]
     reason: Reason
     """The reason the rule gives when it fires (the same every time)."""
-    can_fire: bool
-    """Whether the rule has a condition or site expressions, not only data requirements."""
 
     @property
     def id(self) -> str:
@@ -91,7 +89,6 @@ def compile_rule(spec: RuleSpec, policy: Policy, sites: SiteMap) -> CompiledRule
         changes=static_changes(mods, spec.id, policy, sites),
         requirements=requirements,
         reason=Reason(rule_id=spec.id, decision=decision, message=message, source=spec.source),
-        can_fire=spec.can_fire,
     )
 
 

@@ -49,21 +49,33 @@ def run_rules(rules: Iterable[CompiledRule], facts: Facts, sites: SiteMap) -> li
     The context is built once because converting Python values into CEL values costs more than
     evaluating most rules; the rules share it and cannot change it.
     """
-    ctx = cel.Context(variables=facts.variables)
-    outcomes: list[Outcome] = []
-    for rule in rules:
-        outcomes += evaluate_rule(rule, ctx, facts, sites)
-    return outcomes
+    return outcomes_on(rules, cel.Context(variables=facts.variables), facts, sites)
 
 
 def evaluate_rule(rule: CompiledRule, ctx: Any, facts: Facts, sites: SiteMap) -> list[Outcome]:
     """One rule's outcomes on ``ctx`` (a ``cel.Context`` or a mapping of the rule's variables)."""
-    fired = _fired(rule, ctx, sites) if rule.can_fire else None
-    outcomes = [] if fired is None else [fired]
-    for requirement in rule.requirements:
-        state = reading_state(requirement, facts)
-        if state != FRESH and _applies(requirement, rule, ctx):
-            outcomes.append(unmet_outcome(requirement, rule, state))
+    return outcomes_on((rule,), ctx, facts, sites)
+
+
+def outcomes_on(
+    rules: Iterable[CompiledRule], ctx: Any, facts: Facts, sites: SiteMap
+) -> list[Outcome]:
+    """The outcomes of ``rules`` on a context already built, in the rules' order.
+
+    One loop, with each rule's condition checked in it, rather than a call per rule: most rules
+    have a condition that does not hold, so evaluating it is all their work, and a function call
+    and a list per rule would cost about as much again.
+    """
+    outcomes: list[Outcome] = []
+    for rule in rules:
+        if rule.when is None or _boolean(rule.when, ctx, rule, "when"):
+            fired = _fired(rule, ctx, sites)
+            if fired is not None:
+                outcomes.append(fired)
+        for requirement in rule.requirements:
+            state = reading_state(requirement, facts)
+            if state != FRESH and _applies(requirement, rule, ctx):
+                outcomes.append(unmet_outcome(requirement, rule, state))
     return outcomes
 
 
@@ -90,9 +102,8 @@ def unmet_outcome(requirement: CompiledRequirement, rule: CompiledRule, state: s
 
 
 def _fired(rule: CompiledRule, ctx: Any, sites: SiteMap) -> Outcome | None:
-    """The rule's outcome if it fires: its condition holds, or (without one) it names sites."""
-    if rule.when is not None and not _boolean(rule.when, ctx, rule, "when"):
-        return None
+    """The outcome of a rule whose condition holds, or of one without a condition if it names
+    sites (so a rule with only data requirements never fires)."""
     avoid = _sites(rule.avoid_expr, ctx, rule, "avoid_sites_expr", sites)
     gentle = _sites(rule.gentle_expr, ctx, rule, "gentle_sites_expr", sites)
     if rule.when is None and not (avoid or gentle):
