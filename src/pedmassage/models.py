@@ -1,5 +1,14 @@
 """Every table, imported in one place so Alembic and tests see the whole schema."""
 
+from pedmassage.access.models import (
+    ApiToken,
+    GuardianLink,
+    LoginFailure,
+    LoginSession,
+    User,
+    UserSite,
+)
+from pedmassage.audit.models import AuditEntry
 from pedmassage.children.models import (
     Child,
     ChildCondition,
@@ -25,10 +34,13 @@ from pedmassage.sessions.models import (
     SessionMeasure,
     SessionRecord,
 )
+from pedmassage.sites.models import Site
 
 __all__ = [
     "Addendum",
     "AdverseEvent",
+    "ApiToken",
+    "AuditEntry",
     "Base",
     "CareTeamMember",
     "Child",
@@ -37,13 +49,19 @@ __all__ = [
     "ChildMedication",
     "ChildProcedure",
     "Guardian",
+    "GuardianLink",
     "HomeFlag",
     "HomeProgram",
     "HomeSessionLog",
+    "LoginFailure",
+    "LoginSession",
     "Observation",
     "ParentMeasure",
     "Screening",
     "SessionMeasure",
     "SessionRecord",
+    "Site",
     "SkinFindingRecord",
+    "User",
+    "UserSite",
 ]

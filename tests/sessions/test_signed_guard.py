@@ -21,21 +21,26 @@ SCRIPT = textwrap.dedent(
     from sqlalchemy.orm import Session
 
     from pedmassage.errors import ConflictError
-    from pedmassage.models import Base, Child, Screening, SessionRecord
+    from pedmassage.models import Base, Child, Screening, SessionRecord, Site
 
     engine = create_engine(f"sqlite:///{sys.argv[1]}")
     Base.metadata.create_all(engine)
     now = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
     with Session(engine) as db:
+        site = Site(name="Ward 4")
+        db.add(site)
+        db.flush()
         child = Child(display_name="Guard", birth_date=date(2018, 1, 1), sex="female",
-                      ga_weeks=40, setting="hospital")
+                      ga_weeks=40, setting="hospital", site_id=site.id)
         db.add(child)
         db.flush()
-        screening = Screening(child_id=child.id, assessed_at=now, actor="R", decision="proceed",
-                              rules_version="1", policy_version="1", input={}, result={})
+        screening = Screening(child_id=child.id, site_id=site.id, assessed_at=now, actor="R",
+                              decision="proceed", rules_version="1", policy_version="1",
+                              input={}, result={})
         db.add(screening)
         db.flush()
-        record = SessionRecord(child_id=child.id, screening_id=screening.id, therapist="R",
+        record = SessionRecord(child_id=child.id, site_id=site.id, screening_id=screening.id,
+                               therapist="R",
                                status="signed", plan={}, note="as signed")
         db.add(record)
         db.commit()

@@ -14,6 +14,7 @@ class Child(Base):
     __tablename__ = "children"
 
     id: Mapped[str] = mapped_column(id_column_type(), primary_key=True, default=new_id)
+    site_id: Mapped[str] = mapped_column(ForeignKey("sites.id"), index=True)
     display_name: Mapped[str] = mapped_column(String(80))
     mrn: Mapped[str | None] = mapped_column(String(40), unique=True)
     birth_date: Mapped[date] = mapped_column(Date)

@@ -34,6 +34,9 @@ class ChildCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
+    site_id: str | None = Field(
+        None, description="The child's site (id or name); the only site when there is one."
+    )
     display_name: str = Field(
         min_length=1, max_length=80, description="How staff address the child at the bedside."
     )
@@ -74,6 +77,7 @@ class ChildPublic(BaseModel):
     """A child profile as shown to the care team, with ages computed for ``as_of``."""
 
     id: str
+    site_id: str
     display_name: str
     mrn: str | None
     birth_date: date

@@ -32,6 +32,7 @@ from pedmassage.safety.contract import (
     ProcedureIn,
     SkinFinding,
 )
+from pedmassage.sites.service import site_for_new_child
 from pedmassage.vocabulary import code_book, site_map
 
 MAX_AGE_MONTHS = 22 * 12  # the program serves children and young people up to their 22nd birthday
@@ -45,7 +46,9 @@ def create_child(*, db: Session, data: ChildCreate, now: datetime) -> Child:
     if data.mrn is not None and db.scalar(select(Child.id).where(Child.mrn == data.mrn)):
         # The number is not echoed: it identifies a child.
         raise ConflictError("Another child already has this hospital record number.", field="mrn")
+    site = site_for_new_child(db=db, site=data.site_id, now=now)
     child = Child(
+        site_id=site.id,
         display_name=data.display_name.strip(),
         mrn=data.mrn,
         birth_date=data.birth_date,
@@ -126,6 +129,7 @@ def to_public(child: Child, as_of: date) -> ChildPublic:
     stage = stage_for(ages)
     return ChildPublic(
         id=child.id,
+        site_id=child.site_id,
         display_name=child.display_name,
         mrn=child.mrn,
         birth_date=child.birth_date,

@@ -42,6 +42,7 @@ class HomeProgram(Base):
     id: Mapped[str] = mapped_column(id_column_type(), primary_key=True, default=new_id)
     child_id: Mapped[str] = mapped_column(ForeignKey("children.id", ondelete="CASCADE"), index=True)
     screening_id: Mapped[str] = mapped_column(ForeignKey("screenings.id"), index=True)
+    site_id: Mapped[str] = mapped_column(ForeignKey("sites.id"), index=True)
     status: Mapped[str] = mapped_column(String(8))  # active | ended
     prescribed_by: Mapped[str] = mapped_column(String(80))
     prescribed_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -114,6 +114,7 @@ def prescribe_home_program(
     _end_active(db, child_id, now, f"Replaced by a new home program from {staff}.")
     program = HomeProgram(
         child_id=child_id,
+        site_id=child.site_id,
         screening_id=screening.id,
         status="active",
         prescribed_by=staff,

@@ -89,6 +89,7 @@ def screen_child(
     result = evaluate(inp, rulebook)
     screening = Screening(
         child_id=child.id,
+        site_id=child.site_id,
         assessed_at=inp.assessed_at,
         actor=request.therapist,
         decision=result.decision,

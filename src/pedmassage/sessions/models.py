@@ -27,6 +27,7 @@ class SessionRecord(Base):
     id: Mapped[str] = mapped_column(id_column_type(), primary_key=True, default=new_id)
     child_id: Mapped[str] = mapped_column(ForeignKey("children.id", ondelete="CASCADE"), index=True)
     screening_id: Mapped[str] = mapped_column(ForeignKey("screenings.id"), index=True)
+    site_id: Mapped[str] = mapped_column(ForeignKey("sites.id"), index=True)
     therapist: Mapped[str] = mapped_column(String(80))
     deliverer: Mapped[str] = mapped_column(String(12), default="therapist")
     status: Mapped[str] = mapped_column(String(12))  # see lifecycle.STATES

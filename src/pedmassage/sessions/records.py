@@ -159,6 +159,7 @@ def draft(db: Session, child: Child, screening: Screening, data: DraftCreate) ->
     plan = plan_on(child, screening, data.goals, data.minutes)
     record = SessionRecord(
         child_id=child.id,
+        site_id=child.site_id,
         screening_id=screening.id,
         screening=screening,
         therapist=data.therapist,

@@ -1,0 +1,134 @@
+"""The one authorization policy: may this actor take this action on this resource?
+
+Every request is decided here, from the actor (their role, their sites, the children they are
+linked to as a guardian, their name) and the target (the child it concerns, that child's site and,
+for a session, who gave it). The table :data:`RULES` says, for each action, which roles may take it
+and within what scope; anything not in the table is refused. It is pure: the edges resolve the
+target from the request and the audit records the answer.
+
+Scopes:
+
+* ``any``: wherever the role applies (administrators managing sites and users);
+* ``site``: the target belongs to one of the actor's sites;
+* ``linked``: the target child is linked to the actor as their guardian;
+* ``own``: within the actor's sites and given by the actor (a therapist signs only their own
+  sessions);
+* ``self``: about the actor's own account (their tokens);
+* ``public``: no child's data at all, so no login is needed (the evidence library, health).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from pedmassage.access.roles import ROLES
+
+Scope = Literal["any", "site", "linked", "own", "self", "public"]
+
+STAFF: dict[str, Scope] = {"program_lead": "site", "therapist": "site", "physician": "site"}
+CLINICIANS: dict[str, Scope] = {"therapist": "site", "physician": "site"}
+THERAPISTS: dict[str, Scope] = {"therapist": "site"}
+FAMILY: dict[str, Scope] = {"guardian": "linked"}
+EVERYONE: dict[str, Scope] = {role: "public" for role in (*ROLES, "anonymous")}
+
+RULES: dict[str, dict[str, Scope]] = {
+    # knowledge without any child's data
+    "public.read": EVERYONE,
+    # a child's record (labs, medicines, devices, guardians, sessions, trend): staff of the site
+    "child.list": {**STAFF, **FAMILY},
+    "child.read": STAFF,
+    "child.create": {"program_lead": "site", "therapist": "site"},
+    "child.write": CLINICIANS,
+    "screening.create": THERAPISTS,
+    "screening.read": STAFF,
+    "session.read": STAFF,
+    "session.write": THERAPISTS,
+    "session.sign": {"therapist": "own"},
+    "session.amend": {"therapist": "site", "physician": "site"},
+    # home programs: the family sees and writes its own part, staff of the site the rest
+    "home.read": {**STAFF, **FAMILY},
+    "home.log": FAMILY,
+    "home.confidence": FAMILY,
+    "home.prescribe": THERAPISTS,
+    "care_team.read": STAFF,
+    "care_team.manage": {"program_lead": "site", "therapist": "site"},
+    "flags.read": {"program_lead": "site", "therapist": "site"},
+    "flags.acknowledge": THERAPISTS,
+    # accounts
+    "token.manage": {role: "self" for role in ROLES},
+    "user.manage": {"administrator": "any", "program_lead": "site"},
+    "site.manage": {"administrator": "any"},
+    "audit.read": {"administrator": "any", "program_lead": "site"},
+}
+ACTIONS: tuple[str, ...] = tuple(RULES)
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is asking. ``role`` is one of :data:`~pedmassage.access.roles.ROLES`, or
+    ``anonymous`` before login."""
+
+    username: str
+    role: str
+    display_name: str = ""
+    user_id: str | None = None
+    site_ids: frozenset[str] = field(default_factory=frozenset)
+    child_ids: frozenset[str] = field(default_factory=frozenset)
+
+    @classmethod
+    def anonymous(cls) -> Actor:
+        return cls(username="anonymous", role="anonymous")
+
+    @property
+    def authenticated(self) -> bool:
+        return self.role != "anonymous"
+
+
+@dataclass(frozen=True)
+class Target:
+    """What the request is about: a child (with their site), or a site; for a session, who gave
+    it; for an account, whose it is. Empty for a list or a form that concerns no record yet."""
+
+    child_id: str | None = None
+    site_id: str | None = None
+    given_by: str | None = None
+    user_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Decision:
+    allowed: bool
+    reason: str
+
+
+def decide(actor: Actor, action: str, target: Target) -> Decision:
+    """The answer to one request, with the reason the audit records."""
+    if action not in RULES:
+        return Decision(False, f"no rule allows {action}")
+    scope = RULES[action].get(actor.role)
+    if scope is None:
+        return Decision(False, f"a {actor.role} may not {action}")
+    if _within(scope, actor, target):
+        return Decision(True, f"{actor.role} may {action} ({scope})")
+    return Decision(False, f"outside the {actor.role}'s {scope} scope for {action}")
+
+
+def _within(scope: Scope, actor: Actor, target: Target) -> bool:
+    if scope in ("any", "public"):
+        return True
+    if scope == "self":
+        return target.user_id in (None, actor.user_id)
+    if target.child_id is None and target.site_id is None:
+        return True  # no record yet (a list, a form): lists keep to the actor's own scope
+    if scope == "linked":
+        return target.child_id in actor.child_ids
+    in_site = target.site_id is not None and target.site_id in actor.site_ids
+    if scope == "own":
+        return in_site and target.given_by is not None and target.given_by == actor.display_name
+    return in_site
+
+
+def roles_allowed(action: str) -> dict[str, Scope]:
+    """Which roles may take ``action``, and within what scope (for the documentation)."""
+    return dict(RULES[action])

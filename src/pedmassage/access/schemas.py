@@ -1,0 +1,64 @@
+"""Pydantic shapes for sites, users and tokens (``XCreate`` in, ``XPublic`` out).
+
+No shape ever carries a password or a token hash out; a new token's secret is shown once, in
+:class:`TokenCreatedPublic`, and never again.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from pedmassage.access.roles import Role
+
+USERNAME_PATTERN = r"^[a-z0-9][a-z0-9._-]{1,79}$"
+
+
+class UserCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    username: str = Field(pattern=USERNAME_PATTERN, description="Lower case, digits, . _ -")
+    display_name: str | None = Field(
+        None, min_length=1, max_length=80, description="The name on records (default: username)."
+    )
+    role: Role
+    sites: list[str] = Field(default=[], description="Site names or ids (staff: at least one).")
+    children: list[str] = Field(default=[], description="A guardian's children (ids).")
+    password: str = Field(min_length=1, max_length=256, repr=False)
+
+
+class SitePublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    name: str
+    created_at: datetime
+
+
+class UserPublic(BaseModel):
+    id: str
+    username: str
+    display_name: str
+    role: str
+    active: bool
+    sites: list[str]
+    children: list[str]
+    created_at: datetime
+
+
+class TokenPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    user_id: str
+    created_at: datetime
+    expires_at: datetime
+    revoked_at: datetime | None
+    last_used_at: datetime | None
+
+
+class TokenCreatedPublic(TokenPublic):
+    """A token just created: ``secret`` is shown this once and stored only as a hash."""
+
+    secret: str

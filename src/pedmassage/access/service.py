@@ -1,0 +1,131 @@
+"""Sites and users: adding, listing, disabling, passwords, and who a user is to the policy.
+
+Each use case runs inside the caller's unit of work and only flushes. Care teams and guardian links
+are set here by staff with that right (or the machine's operator), never by self-service.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from pedmassage.access.models import GuardianLink, LoginSession, User, UserSite
+from pedmassage.access.passwords import check_password, hash_password
+from pedmassage.access.policy import Actor
+from pedmassage.access.roles import STAFF_ROLES
+from pedmassage.access.schemas import UserCreate, UserPublic
+from pedmassage.children.models import Child, Guardian
+from pedmassage.errors import ConflictError, NotFoundError, ValidationError
+from pedmassage.sites.service import find_site, list_sites
+
+
+def add_user(*, db: Session, data: UserCreate, now: datetime) -> User:
+    """A new account; staff belong to at least one site, a guardian to at least one child."""
+    check_password(data.password, data.username)
+    if get_user(db=db, username=data.username, missing_ok=True) is not None:
+        raise ConflictError(f"The username {data.username} is taken.", field="username")
+    sites = [find_site(db=db, site=s) for s in dict.fromkeys(data.sites)]
+    if data.role in STAFF_ROLES and not sites:
+        raise ValidationError("sites", [], "at least one site for a member of staff")
+    if data.role == "guardian" and not data.children:
+        raise ValidationError("children", [], "at least one child for a guardian")
+    if data.role != "guardian" and data.children:
+        raise ValidationError("children", data.children, "children only for a guardian")
+    user = User(
+        username=data.username,
+        display_name=data.display_name or data.username,
+        role=data.role,
+        password_hash=hash_password(data.password),
+        active=True,
+        created_at=now,
+        password_changed_at=now,
+    )
+    user.sites = [UserSite(site_id=s.id) for s in sites]
+    user.children = [_guardian_link(db, child_id, now) for child_id in dict.fromkeys(data.children)]
+    db.add(user)
+    db.flush()
+    return user
+
+
+def _guardian_link(db: Session, child_id: str, now: datetime) -> GuardianLink:
+    """A link to the child, as the child's guardian with legal authority where one is recorded."""
+    if db.get(Child, child_id) is None:
+        raise NotFoundError("child", child_id)
+    query = select(Guardian).where(Guardian.child_id == child_id)
+    guardians = list(db.scalars(query.order_by(Guardian.legal_authority.desc(), Guardian.id)))
+    guardian_id = guardians[0].id if guardians else None
+    return GuardianLink(child_id=child_id, guardian_id=guardian_id, created_at=now)
+
+
+def get_user(*, db: Session, username: str, missing_ok: bool = False) -> User | None:
+    query = select(User).where(User.username == username)
+    user = db.scalar(query.options(selectinload(User.sites), selectinload(User.children)))
+    if user is None and not missing_ok:
+        raise NotFoundError("user", username)
+    return user
+
+
+def list_users(*, db: Session) -> list[UserPublic]:
+    query = select(User).options(selectinload(User.sites), selectinload(User.children))
+    return [user_public(db, u) for u in db.scalars(query.order_by(User.username))]
+
+
+def disable_user(*, db: Session, username: str, now: datetime) -> User:
+    """No more logins or token use; the account and what it recorded stay."""
+    user = _existing(db, username)
+    user.active = False
+    _end_logins(db, user, now)
+    db.flush()
+    return user
+
+
+def set_password(*, db: Session, username: str, password: str, now: datetime) -> User:
+    """A new password; every open login of the account ends."""
+    user = _existing(db, username)
+    check_password(password, username)
+    user.password_hash, user.password_changed_at = hash_password(password), now
+    _end_logins(db, user, now)
+    db.flush()
+    return user
+
+
+def actor_for(user: User) -> Actor:
+    """The user as the policy sees them: role, sites, linked children, the name they record."""
+    return Actor(
+        username=user.username,
+        role=user.role,
+        display_name=user.display_name,
+        user_id=user.id,
+        site_ids=frozenset(s.site_id for s in user.sites),
+        child_ids=frozenset(c.child_id for c in user.children),
+    )
+
+
+def user_public(db: Session, user: User) -> UserPublic:
+    names = {s.id: s.name for s in list_sites(db=db)}
+    return UserPublic(
+        id=user.id,
+        username=user.username,
+        display_name=user.display_name,
+        role=user.role,
+        active=user.active,
+        sites=[names.get(s.site_id, s.site_id) for s in user.sites],
+        children=[c.child_id for c in user.children],
+        created_at=user.created_at,
+    )
+
+
+def _existing(db: Session, username: str) -> User:
+    user = get_user(db=db, username=username)
+    assert user is not None  # get_user raises when missing
+    return user
+
+
+def _end_logins(db: Session, user: User, now: datetime) -> None:
+    query = select(LoginSession).where(
+        LoginSession.user_id == user.id, LoginSession.ended_at.is_(None)
+    )
+    for login in db.scalars(query):
+        login.ended_at = now

@@ -1,0 +1,1 @@
+"""Sites: the programs (a hospital unit, a clinic) that children and staff belong to."""
