@@ -27,6 +27,7 @@ def create_app(
 ) -> FastAPI:
     """Build the app; refuses to start on a database that is not migrated to head."""
     from pedmassage.api import routes
+    from pedmassage.http.headers import SecurityHeaders
     from pedmassage.migrations import ensure_current
     from pedmassage.safety import load_rulebook
     from pedmassage.web import pages
@@ -49,6 +50,7 @@ def create_app(
     routes.install(app)
     pages.install(app)
     _route_errors(app)
+    app.add_middleware(SecurityHeaders)
     return app
 
 

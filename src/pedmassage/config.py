@@ -40,6 +40,12 @@ class Settings(BaseSettings):
         default=None,
         description="Program policy YAML overriding the shipped screening thresholds.",
     )
+    idle_logout_minutes: int = Field(
+        default=15,
+        ge=1,
+        le=720,
+        description="A web login idle this long ends; the person logs in again.",
+    )
     host: str = Field(default="127.0.0.1", description="Address `pedmassage serve` binds to.")
     port: int = Field(default=8000, ge=1, le=65535, description="Port `pedmassage serve` binds to.")
 

@@ -68,6 +68,17 @@ class AccessDeniedError(PedmassageError):
         super().__init__(message)
 
 
+class AuthenticationRequiredError(PedmassageError):
+    """The request carries no valid login or token: who is asking must be known first (the API
+    answers 401, the web app sends the person to the login page)."""
+
+    field = "authorization"
+
+    def __init__(self, message: str = "Log in first: this needs to know who is asking.") -> None:
+        self.message = message
+        super().__init__(message)
+
+
 class DatabaseNotReadyError(PedmassageError):
     """The database schema is missing or behind the code; the message names the fixing command."""
 

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 import uvicorn
 from playwright.sync_api import Page, sync_playwright
+from tests.identities import PASSWORD, ensure_site, token_for, username_of
 
 from pedmassage.app import create_app
 from pedmassage.config import Settings
@@ -20,6 +21,9 @@ from pedmassage.db import make_engine
 from pedmassage.migrations import upgrade
 
 CHROMIUM = Path("/usr/bin/chromium")
+THERAPIST = "Sam Therapist"
+ACCOUNTS: dict[str, str] = {}
+"""The live server's accounts, made with it: a therapist's API token."""
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -57,6 +61,10 @@ def live_server(tmp_path: Path) -> Iterator[str]:
     url = f"sqlite:///{tmp_path / 'e2e.sqlite3'}"
     upgrade(url)
     engine = make_engine(url)
+    ensure_site(engine)
+    ACCOUNTS["therapist_token"] = token_for(engine, ("therapist", THERAPIST))
+    ACCOUNTS["therapist_username"] = username_of("therapist", THERAPIST)
+    ACCOUNTS["password"] = PASSWORD
     app = create_app(Settings(database_url=url, demo=True), engine=engine)
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.bind(("127.0.0.1", 0))  # the OS picks a free port, held until the server owns it
@@ -84,3 +92,11 @@ def _wait_until_started(server: uvicorn.Server, timeout: float = 10.0) -> None:
         if time.monotonic() > deadline:
             raise RuntimeError("the test server did not start within 10 s")
         time.sleep(0.02)
+
+
+def log_in(page: Page, base_url: str, username: str, password: str) -> None:
+    """Log in through the login page, as a person would."""
+    page.goto(f"{base_url}/login")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()

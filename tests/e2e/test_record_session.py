@@ -11,6 +11,7 @@ from pathlib import Path
 import httpx2 as httpx
 import pytest
 from playwright.sync_api import Page, expect
+from tests.e2e.conftest import ACCOUNTS, log_in
 
 SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "screenshots" / "child.png"
 
@@ -37,7 +38,9 @@ def create_child(base_url: str) -> str:
             measure("spo2", 98, "%"),
         ],
     }
-    response = httpx.post(f"{base_url}/api/v1/children", json=child, timeout=10)
+    token = ACCOUNTS["therapist_token"]
+    headers = {"Authorization": f"Bearer {token}"}
+    response = httpx.post(f"{base_url}/api/v1/children", json=child, headers=headers, timeout=10)
     response.raise_for_status()
     return str(response.json()["id"])
 
@@ -60,6 +63,7 @@ def test_a_therapist_screens_and_documents_a_session_in_the_browser(
     live_server: str, page: Page
 ) -> None:
     child_id = create_child(live_server)
+    log_in(page, live_server, ACCOUNTS["therapist_username"], ACCOUNTS["password"])
     record_one_session(page, live_server, child_id)
     sign_the_session(page, live_server, child_id)
 

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
+from tests.identities import acting_client
 from typer.testing import CliRunner, Result
 
 from pedmassage.app import create_app
@@ -134,7 +135,7 @@ def log_session(db: Session, now: datetime, cast: Cast) -> LogSession:
 def client(sqlite_url: str, now: datetime) -> Iterator[TestClient]:
     """The whole app (API and pages) on a private, migrated SQLite file with a fixed clock."""
     app = create_app(Settings(database_url=sqlite_url), clock=lambda: now)
-    with TestClient(app, follow_redirects=False) as test_client:
+    with acting_client(app, app.state.engine, follow_redirects=False) as test_client:
         yield test_client
 
 

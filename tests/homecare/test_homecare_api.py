@@ -99,13 +99,15 @@ def test_a_bad_entry_is_a_422_naming_the_field_and_nothing_is_stored(
     assert client.get("/api/v1/flags", params={"staff": THERAPIST}).json() == []
 
 
-def test_a_request_without_a_viewer_is_a_422_naming_the_viewer(
+def test_a_request_from_nobody_logged_in_is_a_401_naming_the_authorization(
     client: TestClient, api_cast: ApiCast
 ) -> None:
-    refused = client.get(f"/api/v1/home-programs/{api_cast.program_id}")
+    with client.logged_out():  # type: ignore[attr-defined]
+        refused = client.get(f"/api/v1/home-programs/{api_cast.program_id}")
 
-    assert refused.status_code == 422
-    assert refused.json()["detail"][0]["field"] == "viewer"
+    assert refused.status_code == 401
+    assert refused.headers["www-authenticate"] == "Bearer"
+    assert refused.json()["detail"][0]["field"] == "authorization"
 
 
 def test_staff_off_the_care_team_get_a_403_in_the_usual_shape(

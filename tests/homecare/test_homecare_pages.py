@@ -165,15 +165,15 @@ def test_the_childs_home_program_sits_beside_the_hospital_sessions(
     assert "<strong>1 of 1</strong>" in page.text
 
 
-def test_the_home_section_asks_who_is_looking_and_refuses_staff_off_the_team(
+def test_the_home_section_shows_the_team_its_program_and_refuses_staff_off_the_team(
     client: TestClient, api_cast: ApiCast
 ) -> None:
-    ask = client.get(f"/children/{api_cast.child_id}/home-program")
+    own = client.get(f"/children/{api_cast.child_id}/home-program", params={"staff": THERAPIST})
     stranger = client.get(
         f"/children/{api_cast.child_id}/home-program", params={"staff": OTHER_THERAPIST}
     )
 
-    assert 'id="home-staff"' in ask.text
+    assert "Parent bedtime massage" in own.text
     assert "Only staff on this child's care team" in stranger.text
     assert "Parent bedtime massage" not in stranger.text
 

@@ -113,7 +113,7 @@ def test_the_page_offers_the_actions_the_lifecycle_allows_and_no_other(
         "in_progress": [("start", START)],
         "completed": [("start", START), ("complete", FINISH)],
         "ended_early": [("start", {**START, "child_assent": "no"})],
-        "signed": [("start", START), ("complete", FINISH), ("sign", {"signer": "Sam"})],
+        "signed": [("start", START), ("complete", FINISH), ("sign", {"signer": "Sam Therapist"})],
     }
     for step, data in steps[state]:
         assert client.post(f"/sessions/{session_id}/{step}", data=data).status_code == 303
@@ -142,12 +142,12 @@ def test_the_offered_actions_are_the_lifecycle_transitions() -> None:
 def test_signing_shows_who_signed_and_removes_every_edit_control(
     client: TestClient, session_id: str
 ) -> None:
-    response = client.post(f"/sessions/{session_id}/sign", data={"signer": "Dr Lee"})
+    response = client.post(f"/sessions/{session_id}/sign", data={"signer": "Sam Therapist"})
 
     assert response.status_code == 303
     assert response.headers["location"] == f"/sessions/{session_id}"
     page = client.get(f"/sessions/{session_id}").text
-    assert "Signed by Dr Lee at 2026-11-25 09:00 UTC" in page
+    assert "Signed by Sam Therapist at 2026-11-25 09:00 UTC" in page
     assert re.search(r'badge-signed">Signed<', page)
     assert form_actions(page, session_id) == {"addenda"}  # the one thing a signed record takes
     assert "Record adverse event" not in page
@@ -157,12 +157,12 @@ def test_signing_shows_who_signed_and_removes_every_edit_control(
 def test_completing_a_signed_session_again_is_a_409_that_changes_nothing(
     client: TestClient, session_id: str, row_counts: RowCounts
 ) -> None:
-    client.post(f"/sessions/{session_id}/sign", data={"signer": "Dr Lee"})
+    client.post(f"/sessions/{session_id}/sign", data={"signer": "Sam Therapist"})
     before, counts = api_record(client, session_id), row_counts()
 
     again = client.post(f"/sessions/{session_id}/complete", data=FINISH)
     late_event = client.post(f"/sessions/{session_id}/adverse-events", data=ADVERSE)
-    resign = client.post(f"/sessions/{session_id}/sign", data={"signer": "Someone Else"})
+    resign = client.post(f"/sessions/{session_id}/sign", data={"signer": "Sam Therapist"})
 
     assert again.status_code == 409
     assert "text/html" in again.headers["content-type"]
@@ -176,7 +176,7 @@ def test_completing_a_signed_session_again_is_a_409_that_changes_nothing(
 def test_an_addendum_appears_with_its_author_and_time(
     client: TestClient, session_id: str, row_counts: RowCounts
 ) -> None:
-    client.post(f"/sessions/{session_id}/sign", data={"signer": "Dr Lee"})
+    client.post(f"/sessions/{session_id}/sign", data={"signer": "Sam Therapist"})
 
     response = client.post(
         f"/sessions/{session_id}/addenda",
@@ -267,3 +267,15 @@ def test_an_unknown_session_is_a_404_page(client: TestClient) -> None:
 
     assert page.status_code == 404
     assert "text/html" in page.headers["content-type"]
+
+
+def test_a_therapist_cannot_sign_another_therapists_session(
+    client: TestClient, session_id: str
+) -> None:
+    before = api_record(client, session_id)
+
+    with client.acting_as("Dr Anyone"):  # type: ignore[attr-defined]
+        refused = client.post(f"/sessions/{session_id}/sign", data={"signer": "Dr Anyone"})
+
+    assert refused.status_code == 403
+    assert api_record(client, session_id) == before

@@ -36,7 +36,7 @@ RULES: dict[str, dict[str, Scope]] = {
     # knowledge without any child's data
     "public.read": EVERYONE,
     # a child's record (labs, medicines, devices, guardians, sessions, trend): staff of the site
-    "child.list": {**STAFF, **FAMILY},
+    "child.list": STAFF,
     "child.read": STAFF,
     "child.create": {"program_lead": "site", "therapist": "site"},
     "child.write": CLINICIANS,
@@ -48,6 +48,7 @@ RULES: dict[str, dict[str, Scope]] = {
     "session.amend": {"therapist": "site", "physician": "site"},
     # home programs: the family sees and writes its own part, staff of the site the rest
     "home.read": {**STAFF, **FAMILY},
+    "home.routine": FAMILY,
     "home.log": FAMILY,
     "home.confidence": FAMILY,
     "home.prescribe": THERAPISTS,
@@ -75,6 +76,8 @@ class Actor:
     user_id: str | None = None
     site_ids: frozenset[str] = field(default_factory=frozenset)
     child_ids: frozenset[str] = field(default_factory=frozenset)
+    guardian_ids: frozenset[str] = field(default_factory=frozenset)
+    """A guardian's own guardian records (one per linked child that has one)."""
 
     @classmethod
     def anonymous(cls) -> Actor:

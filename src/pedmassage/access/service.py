@@ -100,6 +100,7 @@ def actor_for(user: User) -> Actor:
         user_id=user.id,
         site_ids=frozenset(s.site_id for s in user.sites),
         child_ids=frozenset(c.child_id for c in user.children),
+        guardian_ids=frozenset(c.guardian_id for c in user.children if c.guardian_id),
     )
 
 

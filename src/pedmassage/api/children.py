@@ -9,32 +9,42 @@ from fastapi import APIRouter
 from pedmassage.api.deps import NowDep, SessionDep
 from pedmassage.children import service
 from pedmassage.children.schemas import ChildCreate, ChildPublic, ObservationPublic
+from pedmassage.http import ActorDep, allow
+from pedmassage.http.guard import site_for_new_record
 from pedmassage.safety.contract import ConditionIn, DeviceIn, Measurement
 
 router = APIRouter(prefix="/api/v1/children", tags=["children"])
 
 
-@router.post("", status_code=201)
-def create_child(data: ChildCreate, db: SessionDep, now: NowDep) -> ChildPublic:
+@router.post("", status_code=201, dependencies=[allow("child.create")])
+def create_child(data: ChildCreate, db: SessionDep, now: NowDep, actor: ActorDep) -> ChildPublic:
     """Create a child profile; every code, unit and site is checked, or nothing is stored."""
-    child = service.create_child(db=db, data=data, now=now)
+    site = site_for_new_record(actor, data.site_id)
+    child = service.create_child(db=db, data=data.model_copy(update={"site_id": site}), now=now)
     return service.to_public(child, now.date())
 
 
-@router.get("")
+@router.get("", dependencies=[allow("child.list")])
 def list_children(
-    db: SessionDep, now: NowDep, ward: str | None = None, setting: str | None = None
+    db: SessionDep,
+    now: NowDep,
+    actor: ActorDep,
+    ward: str | None = None,
+    setting: str | None = None,
 ) -> list[ChildPublic]:
-    children = service.list_children(db=db, ward=ward, setting=setting)
+    """The children of the asker's sites."""
+    children = service.list_children(db=db, ward=ward, setting=setting, site_ids=actor.site_ids)
     return [service.to_public(c, now.date()) for c in children]
 
 
-@router.get("/{child_id}")
+@router.get("/{child_id}", dependencies=[allow("child.read")])
 def get_child(child_id: str, db: SessionDep, now: NowDep) -> ChildPublic:
     return service.to_public(service.get_child(db=db, child_id=child_id), now.date())
 
 
-@router.post("/{child_id}/observations/{category}", status_code=201)
+@router.post(
+    "/{child_id}/observations/{category}", status_code=201, dependencies=[allow("child.write")]
+)
 def add_observation(
     child_id: str,
     category: Literal["lab", "vital"],
@@ -49,13 +59,13 @@ def add_observation(
     return ObservationPublic.model_validate(observation)
 
 
-@router.post("/{child_id}/conditions", status_code=201)
+@router.post("/{child_id}/conditions", status_code=201, dependencies=[allow("child.write")])
 def add_condition(child_id: str, data: ConditionIn, db: SessionDep) -> ConditionIn:
     service.add_condition(db=db, child_id=child_id, data=data)
     return data
 
 
-@router.post("/{child_id}/devices", status_code=201)
+@router.post("/{child_id}/devices", status_code=201, dependencies=[allow("child.write")])
 def add_device(child_id: str, data: DeviceIn, db: SessionDep) -> DeviceIn:
     service.add_device(db=db, child_id=child_id, data=data)
     return data

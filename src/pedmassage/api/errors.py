@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse
 
 from pedmassage.errors import (
     AccessDeniedError,
+    AuthenticationRequiredError,
     ConflictError,
     NotFoundError,
     ValidationError,
@@ -25,6 +26,7 @@ HANDLED: tuple[type[Exception], ...] = (
     NotFoundError,
     ConflictError,
     AccessDeniedError,
+    AuthenticationRequiredError,
 )
 """The errors this edge answers; anything else is a fault and stays a 500."""
 
@@ -38,6 +40,11 @@ def error_response(_: Request, exc: Exception) -> JSONResponse:
     if isinstance(exc, NotFoundError):
         allowed = f"an existing {exc.kind} id"
         return _detail([_entry("id", exc.ident, allowed, str(exc))], 404)
+    if isinstance(exc, AuthenticationRequiredError):
+        entry = _entry(exc.field, None, "a valid bearer token", str(exc))
+        answer = _detail([entry], 401)
+        answer.headers["WWW-Authenticate"] = "Bearer"
+        return answer
     if isinstance(exc, AccessDeniedError):
         return _detail([_entry(exc.field, None, "a linked viewer", str(exc))], 403)
     if isinstance(exc, ConflictError):

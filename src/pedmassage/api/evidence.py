@@ -12,8 +12,11 @@ from fastapi.responses import HTMLResponse, Response
 
 from pedmassage.evidence import listing
 from pedmassage.evidence.schemas import PoolRequest
+from pedmassage.http import allow
 
-router = APIRouter(prefix="/api/v1/evidence", tags=["evidence"])
+router = APIRouter(
+    prefix="/api/v1/evidence", tags=["evidence"], dependencies=[allow("public.read")]
+)
 
 
 @router.get("/topics")

@@ -5,11 +5,12 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 
 from pedmassage import __version__
+from pedmassage.http import allow
 
 router = APIRouter(tags=["health"])
 
 
-@router.get("/healthz")
+@router.get("/healthz", dependencies=[allow("public.read")])
 def healthz(request: Request) -> dict[str, str]:
     return {
         "status": "ok",

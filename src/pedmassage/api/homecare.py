@@ -12,8 +12,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 
 from pedmassage.api.deps import NowDep, SessionDep
+from pedmassage.errors import AccessDeniedError
 from pedmassage.homecare import service
-from pedmassage.homecare.access import Viewer
+from pedmassage.homecare.access import Viewer, viewer_for
 from pedmassage.homecare.public import (
     flag_public,
     log_public,
@@ -35,25 +36,39 @@ from pedmassage.homecare.schemas import (
     ParentMeasurePublic,
     ParentPublic,
 )
+from pedmassage.http import ActorDep, allow
 
 router = APIRouter(prefix="/api/v1", tags=["home programs"])
 
-GUARDIAN_HELP = "A parent: their guardian id (until login arrives)."
-STAFF_HELP = "Staff: their name as on the care team (until login arrives)."
+GUARDIAN_HELP = "Optional: which of the logged-in parent's guardian records (their own only)."
+STAFF_HELP = "Optional: the logged-in member of staff's own name (as on the care team)."
 
 
 def _viewer(
+    actor: ActorDep,
     guardian: Annotated[str | None, Query(description=GUARDIAN_HELP)] = None,
     staff: Annotated[str | None, Query(description=STAFF_HELP)] = None,
 ) -> Viewer:
-    return Viewer.from_parts(guardian=guardian, staff=staff)
+    return viewer_for(actor, guardian=guardian, staff=staff)
+
+
+def _staff(
+    actor: ActorDep,
+    staff: Annotated[str | None, Query(max_length=80, description=STAFF_HELP)] = None,
+) -> str:
+    viewer = viewer_for(actor, staff=staff)
+    if viewer.staff_name is None:
+        raise AccessDeniedError("Only staff can do this.")
+    return viewer.staff_name
 
 
 ViewerDep = Annotated[Viewer, Depends(_viewer)]
-StaffQuery = Annotated[str, Query(min_length=1, max_length=80, description=STAFF_HELP)]
+StaffQuery = Annotated[str, Depends(_staff)]
 
 
-@router.post("/children/{child_id}/care-team", status_code=201)
+@router.post(
+    "/children/{child_id}/care-team", status_code=201, dependencies=[allow("care_team.manage")]
+)
 def add_care_team_member(
     child_id: str, data: CareTeamMemberCreate, db: SessionDep, now: NowDep
 ) -> CareTeamMemberPublic:
@@ -64,13 +79,13 @@ def add_care_team_member(
     return CareTeamMemberPublic.model_validate(member)
 
 
-@router.get("/children/{child_id}/care-team")
+@router.get("/children/{child_id}/care-team", dependencies=[allow("care_team.read")])
 def care_team(child_id: str, db: SessionDep) -> list[CareTeamMemberPublic]:
     members = service.care_team(db=db, child_id=child_id)
     return [CareTeamMemberPublic.model_validate(m) for m in members]
 
 
-@router.get("/children/{child_id}/parents")
+@router.get("/children/{child_id}/parents", dependencies=[allow("care_team.read")])
 def parents(child_id: str, staff: StaffQuery, db: SessionDep) -> list[ParentPublic]:
     """The child's parents with the guardian ids that open their home pages (care team only)."""
     return [
@@ -79,7 +94,9 @@ def parents(child_id: str, staff: StaffQuery, db: SessionDep) -> list[ParentPubl
     ]
 
 
-@router.post("/children/{child_id}/home-program", status_code=201)
+@router.post(
+    "/children/{child_id}/home-program", status_code=201, dependencies=[allow("home.prescribe")]
+)
 def prescribe(
     child_id: str, data: HomeProgramCreate, staff: StaffQuery, db: SessionDep, now: NowDep
 ) -> HomeProgramPublic:
@@ -98,18 +115,18 @@ def prescribe(
     return program_public(program)
 
 
-@router.get("/children/{child_id}/home-program")
+@router.get("/children/{child_id}/home-program", dependencies=[allow("home.read")])
 def summary(child_id: str, viewer: ViewerDep, db: SessionDep, now: NowDep) -> HomeSummaryPublic:
     """The current routine, adherence so far, recent diary entries, PSOC scores and open flags."""
     return service.child_home_summary(db=db, viewer=viewer, child_id=child_id, as_of=now.date())
 
 
-@router.get("/home-programs/{program_id}")
+@router.get("/home-programs/{program_id}", dependencies=[allow("home.read")])
 def get_program(program_id: str, viewer: ViewerDep, db: SessionDep) -> HomeProgramPublic:
     return program_public(service.get_program(db=db, viewer=viewer, program_id=program_id))
 
 
-@router.post("/home-programs/{program_id}/logs", status_code=201)
+@router.post("/home-programs/{program_id}/logs", status_code=201, dependencies=[allow("home.log")])
 def log_session(
     program_id: str, data: HomeLogCreate, viewer: ViewerDep, db: SessionDep, now: NowDep
 ) -> HomeLogPublic:
@@ -128,13 +145,15 @@ def log_session(
     return log_public(log)
 
 
-@router.get("/home-programs/{program_id}/logs")
+@router.get("/home-programs/{program_id}/logs", dependencies=[allow("home.read")])
 def list_logs(program_id: str, viewer: ViewerDep, db: SessionDep) -> list[HomeLogPublic]:
     program = service.get_program(db=db, viewer=viewer, program_id=program_id)
     return [log_public(log) for log in program.logs]
 
 
-@router.post("/children/{child_id}/parent-measures", status_code=201)
+@router.post(
+    "/children/{child_id}/parent-measures", status_code=201, dependencies=[allow("home.confidence")]
+)
 def record_parent_measure(
     child_id: str, data: ParentMeasureCreate, viewer: ViewerDep, db: SessionDep, now: NowDep
 ) -> ParentMeasurePublic:
@@ -150,13 +169,13 @@ def record_parent_measure(
     return measure_public(measure)
 
 
-@router.get("/flags")
+@router.get("/flags", dependencies=[allow("flags.read")])
 def open_flags(staff: StaffQuery, db: SessionDep) -> list[FlagPublic]:
     """Open flags for the children on this person's care team, urgent first."""
     return [flag_public(f) for f in service.open_flags(db=db, staff_name=staff)]
 
 
-@router.post("/flags/{flag_id}/acknowledge")
+@router.post("/flags/{flag_id}/acknowledge", dependencies=[allow("flags.acknowledge")])
 def acknowledge(
     flag_id: str,
     staff: StaffQuery,

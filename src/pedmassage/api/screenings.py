@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 
 from pedmassage.api.deps import NowDep, SessionDep
+from pedmassage.http import allow
 from pedmassage.safety.contract import ScreeningInput, ScreeningResult
 from pedmassage.screenings import service
 from pedmassage.screenings.schemas import ScreeningCreate, ScreeningPublic
@@ -12,7 +13,7 @@ from pedmassage.screenings.schemas import ScreeningCreate, ScreeningPublic
 router = APIRouter(prefix="/api/v1", tags=["screening"])
 
 
-@router.post("/screenings/evaluate")
+@router.post("/screenings/evaluate", dependencies=[allow("screening.create")])
 def evaluate(data: ScreeningInput, request: Request) -> ScreeningResult:
     """Screen one input (the documented screening contract) without storing anything."""
     from pedmassage.safety import evaluate as run
@@ -20,7 +21,9 @@ def evaluate(data: ScreeningInput, request: Request) -> ScreeningResult:
     return run(data, request.app.state.rulebook)
 
 
-@router.post("/children/{child_id}/screenings", status_code=201)
+@router.post(
+    "/children/{child_id}/screenings", status_code=201, dependencies=[allow("screening.create")]
+)
 def screen_child(
     child_id: str, data: ScreeningCreate, db: SessionDep, now: NowDep, request: Request
 ) -> ScreeningPublic:
@@ -31,6 +34,6 @@ def screen_child(
     return service.screening_public(screening)
 
 
-@router.get("/screenings/{screening_id}")
+@router.get("/screenings/{screening_id}", dependencies=[allow("screening.read")])
 def get_screening(screening_id: str, db: SessionDep) -> ScreeningPublic:
     return service.screening_public(service.get_screening(db=db, screening_id=screening_id))

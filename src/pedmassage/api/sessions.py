@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
 from pedmassage.api.deps import NowDep, SessionDep
+from pedmassage.http import allow
 from pedmassage.outcomes import service as outcomes
 from pedmassage.outcomes.schemas import TrendPublic
 from pedmassage.screenings import service as screenings
@@ -30,7 +31,7 @@ from pedmassage.sessions.schemas import (
 router = APIRouter(prefix="/api/v1", tags=["sessions"])
 
 
-@router.post("/screenings/{screening_id}/plan")
+@router.post("/screenings/{screening_id}/plan", dependencies=[allow("screening.read")])
 def plan(screening_id: str, data: PlanCreate, db: SessionDep) -> dict[str, Any]:
     """An individualized plan that respects the screening (409 on a hold)."""
     result = screenings.plan_from_screening(
@@ -39,7 +40,9 @@ def plan(screening_id: str, data: PlanCreate, db: SessionDep) -> dict[str, Any]:
     return result.model_dump(mode="json")
 
 
-@router.post("/children/{child_id}/sessions", status_code=201)
+@router.post(
+    "/children/{child_id}/sessions", status_code=201, dependencies=[allow("session.write")]
+)
 def record_session(
     child_id: str,
     data: SessionCreate,
@@ -52,7 +55,9 @@ def record_session(
     return service.session_public(record)
 
 
-@router.post("/children/{child_id}/sessions/drafts", status_code=201)
+@router.post(
+    "/children/{child_id}/sessions/drafts", status_code=201, dependencies=[allow("session.write")]
+)
 def create_draft(child_id: str, data: DraftCreate, db: SessionDep, now: NowDep) -> SessionPublic:
     """Plan a session on a screening (409 on a hold); the lifecycle starts here."""
     return service.session_public(
@@ -60,12 +65,12 @@ def create_draft(child_id: str, data: DraftCreate, db: SessionDep, now: NowDep) 
     )
 
 
-@router.get("/sessions/{session_id}")
+@router.get("/sessions/{session_id}", dependencies=[allow("session.read")])
 def get_session(session_id: str, db: SessionDep) -> SessionPublic:
     return service.session_public(service.get_session(db=db, session_id=session_id))
 
 
-@router.post("/sessions/{session_id}/start")
+@router.post("/sessions/{session_id}/start", dependencies=[allow("session.write")])
 def start(session_id: str, data: SessionStart, db: SessionDep, now: NowDep) -> SessionPublic:
     """Consent and the child's assent at the start, and the 'before' measure; a "no" ends it."""
     return service.session_public(
@@ -73,7 +78,7 @@ def start(session_id: str, data: SessionStart, db: SessionDep, now: NowDep) -> S
     )
 
 
-@router.post("/sessions/{session_id}/complete")
+@router.post("/sessions/{session_id}/complete", dependencies=[allow("session.write")])
 def complete(session_id: str, data: SessionFinish, db: SessionDep, now: NowDep) -> SessionPublic:
     """What was delivered (within the screening) and the 'after' measure."""
     return service.session_public(
@@ -81,7 +86,7 @@ def complete(session_id: str, data: SessionFinish, db: SessionDep, now: NowDep) 
     )
 
 
-@router.post("/sessions/{session_id}/end-early")
+@router.post("/sessions/{session_id}/end-early", dependencies=[allow("session.write")])
 def end_early(session_id: str, data: SessionEnd, db: SessionDep, now: NowDep) -> SessionPublic:
     """End a session early (the child's "no", disengagement cues, or another reason)."""
     return service.session_public(
@@ -89,7 +94,9 @@ def end_early(session_id: str, data: SessionEnd, db: SessionDep, now: NowDep) ->
     )
 
 
-@router.post("/sessions/{session_id}/adverse-events", status_code=201)
+@router.post(
+    "/sessions/{session_id}/adverse-events", status_code=201, dependencies=[allow("session.write")]
+)
 def adverse_event(
     session_id: str, data: AdverseEventReportCreate, db: SessionDep, now: NowDep
 ) -> AdverseEventPublic:
@@ -99,7 +106,7 @@ def adverse_event(
     return AdverseEventPublic.model_validate(event)
 
 
-@router.post("/sessions/{session_id}/sign")
+@router.post("/sessions/{session_id}/sign", dependencies=[allow("session.sign")])
 def sign(session_id: str, data: SignCreate, db: SessionDep, now: NowDep) -> SessionPublic:
     """Sign a finished session; it never changes afterwards (409 on any later edit)."""
     return service.session_public(
@@ -107,7 +114,9 @@ def sign(session_id: str, data: SignCreate, db: SessionDep, now: NowDep) -> Sess
     )
 
 
-@router.post("/sessions/{session_id}/addenda", status_code=201)
+@router.post(
+    "/sessions/{session_id}/addenda", status_code=201, dependencies=[allow("session.amend")]
+)
 def addendum(session_id: str, data: AddendumCreate, db: SessionDep, now: NowDep) -> AddendumPublic:
     """A correction to a signed session, with its author and time."""
     return AddendumPublic.model_validate(
@@ -115,18 +124,20 @@ def addendum(session_id: str, data: AddendumCreate, db: SessionDep, now: NowDep)
     )
 
 
-@router.get("/children/{child_id}/sessions")
+@router.get("/children/{child_id}/sessions", dependencies=[allow("session.read")])
 def list_sessions(child_id: str, db: SessionDep) -> list[SessionPublic]:
     return [service.session_public(s) for s in service.list_sessions(db=db, child_id=child_id)]
 
 
-@router.get("/children/{child_id}/trend")
+@router.get("/children/{child_id}/trend", dependencies=[allow("session.read")])
 def trend(child_id: str, db: SessionDep) -> list[TrendPublic]:
     """Pre/post scores per instrument, oldest first."""
     return outcomes.child_trends_public(db=db, child_id=child_id)
 
 
-@router.get("/children/{child_id}/trend.svg", response_class=Response)
+@router.get(
+    "/children/{child_id}/trend.svg", response_class=Response, dependencies=[allow("session.read")]
+)
 def trend_svg(child_id: str, db: SessionDep, instrument: str | None = None) -> Response:
     """The trend chart (SVG) for one instrument (default: the most used)."""
     svg = outcomes.trend_chart(db=db, child_id=child_id, instrument=instrument)

@@ -76,10 +76,28 @@ def get_child(*, db: Session, child_id: str) -> Child:
     return child
 
 
+def child_site(*, db: Session, child_id: str) -> str:
+    """The site a child belongs to (what the policy needs to know about a child's record)."""
+    site_id = db.scalar(select(Child.site_id).where(Child.id == child_id))
+    if site_id is None:
+        raise NotFoundError("child", child_id)
+    return site_id
+
+
 def list_children(
-    *, db: Session, ward: str | None = None, setting: str | None = None
+    *,
+    db: Session,
+    ward: str | None = None,
+    setting: str | None = None,
+    site_ids: frozenset[str] | None = None,
+    child_ids: frozenset[str] | None = None,
 ) -> list[Child]:
+    """Children in ward order; ``site_ids`` / ``child_ids`` keep to what the asker may see."""
     query = select(Child).order_by(Child.ward, Child.display_name, Child.id)
+    if site_ids is not None:
+        query = query.where(Child.site_id.in_(site_ids))
+    if child_ids is not None:
+        query = query.where(Child.id.in_(child_ids))
     if ward is not None:
         query = query.where(Child.ward == ward)
     if setting is not None:

@@ -17,6 +17,8 @@ if TYPE_CHECKING:
     from rich.console import Console
     from sqlalchemy.orm import Session
 
+    from pedmassage.audit.service import AuditEvent
+
 P = ParamSpec("P")
 R = TypeVar("R")
 
@@ -105,3 +107,25 @@ def handles_errors(fn: Callable[P, R]) -> Callable[P, R]:
         raise AssertionError("unreachable")
 
     return wrapper
+
+
+def operator_event(action: str, resource: str, child_id: str | None = None) -> AuditEvent:
+    """The audit entry of something the machine's operator did at the command line."""
+    import getpass
+
+    from pedmassage.access.roles import OPERATOR
+    from pedmassage.audit.service import AuditEvent
+
+    try:
+        user = getpass.getuser()
+    except (OSError, KeyError):  # an account without a name
+        user = "unknown"
+    return AuditEvent(
+        actor=f"{OPERATOR}:{user}",
+        role=OPERATOR,
+        action=action,
+        resource=resource,
+        child_id=child_id,
+        address="cli",
+        outcome="done",
+    )

@@ -5,6 +5,8 @@ from __future__ import annotations
 import typer
 
 from pedmassage.cli import (
+    access,
+    audit,
     children,
     db,
     demo,
@@ -31,6 +33,10 @@ app.add_typer(sessions.app, name="session")
 app.add_typer(measures.app, name="measures")
 app.add_typer(evidence.app, name="evidence")
 app.add_typer(homecare.app, name="homecare")
+app.add_typer(audit.app, name="audit")
+app.add_typer(access.site_app, name="site")
+app.add_typer(access.user_app, name="user")
+app.add_typer(access.token_app, name="token")
 app.command("serve")(serve.serve)
 app.command("demo")(demo.demo)
 app.command("screen")(screening.screen)

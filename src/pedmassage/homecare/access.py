@@ -14,6 +14,8 @@ from typing import Literal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from pedmassage.access.policy import Actor
+from pedmassage.access.roles import STAFF_ROLES
 from pedmassage.children.models import Guardian
 from pedmassage.errors import AccessDeniedError, ValidationError
 from pedmassage.homecare.models import CareTeamMember
@@ -104,3 +106,24 @@ def require_staff(db: Session, viewer: Viewer, child_id: str) -> str:
     if not on_care_team(db, child_id, viewer.staff_name):
         raise AccessDeniedError(f"{viewer.staff_name} is not on this child's care team.")
     return viewer.staff_name
+
+
+def viewer_for(actor: Actor, *, guardian: str | None = None, staff: str | None = None) -> Viewer:
+    """The home-program viewer a logged-in person is. A guardian or staff name given in a link
+    only chooses among what the login already allows: it must be the person's own, so no id in a
+    URL opens anything by itself."""
+    if actor.role == "guardian":
+        own = sorted(actor.guardian_ids)
+        if guardian:
+            if guardian not in actor.guardian_ids:
+                raise AccessDeniedError("This parent is not linked to this child.")
+            return Viewer.guardian(guardian)
+        if not own:
+            raise AccessDeniedError("No guardian record of a child is linked to this account.")
+        return Viewer.guardian(own[0])
+    if actor.role in STAFF_ROLES:
+        name = " ".join((staff or "").split())
+        if name and name != actor.display_name:
+            raise AccessDeniedError("Staff act under their own name only.")
+        return Viewer.staff(actor.display_name)
+    raise AccessDeniedError(f"A {actor.role} has no home-program view.")

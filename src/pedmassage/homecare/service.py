@@ -326,6 +326,20 @@ def child_flags(*, db: Session, viewer: Viewer, child_id: str) -> list[HomeFlag]
     return list(db.scalars(query))
 
 
+def program_site(*, db: Session, program_id: str) -> tuple[str, str]:
+    """The child and site of a home program (what the policy needs to know about it)."""
+    program = _program(db, program_id)
+    return program.child_id, program.site_id
+
+
+def flag_child(*, db: Session, flag_id: str) -> str:
+    """The child a flag is about."""
+    flag = db.get(HomeFlag, flag_id)
+    if flag is None:
+        raise NotFoundError("flag", flag_id)
+    return flag.child_id
+
+
 def acknowledge_flag(
     *, db: Session, viewer: Viewer, flag_id: str, action: str = "", now: datetime
 ) -> HomeFlag:

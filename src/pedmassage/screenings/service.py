@@ -134,12 +134,20 @@ def get_screening(*, db: Session, screening_id: str) -> Screening:
     return screening
 
 
-def screened_children(*, db: Session, ward: str | None, as_of: date) -> list[ScreenedChildPublic]:
-    """The children (of a ward, or all) with their latest screening's decision, in ward order."""
+def screened_children(
+    *,
+    db: Session,
+    ward: str | None,
+    as_of: date,
+    site_ids: frozenset[str] | None = None,
+    child_ids: frozenset[str] | None = None,
+) -> list[ScreenedChildPublic]:
+    """The children (of a ward, or all) the asker may see, with their latest screening's
+    decision, in ward order."""
     from pedmassage.children.service import to_public
 
     rows = []
-    for child in list_children(db=db, ward=ward):
+    for child in list_children(db=db, ward=ward, site_ids=site_ids, child_ids=child_ids):
         latest = latest_screening(db=db, child_id=child.id)
         rows.append(
             ScreenedChildPublic(

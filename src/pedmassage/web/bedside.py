@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from pedmassage.children import service as children
 from pedmassage.errors import ValidationError
+from pedmassage.http import allow
 from pedmassage.planning.plan import SessionPlan
 from pedmassage.screenings import service as screenings
 from pedmassage.screenings.schemas import ScreeningPublic
@@ -60,7 +61,7 @@ START_FIELDS = ("guardian_consent_by", "consent_method", "heart_rate", "spo2")
 FINISH_FIELDS = ("minutes", "pressure", "technique", "heart_rate", "spo2", "response", "note")
 
 
-@router.post("/screenings/{screening_id}/drafts")
+@router.post("/screenings/{screening_id}/drafts", dependencies=[allow("session.write")])
 def start_now(screening_id: str, form: FormDep, db: PageDb, now: NowDep) -> Response:
     """Plan a session on the screening (refused on a hold) and go to its start page."""
     screening = screenings.get_screening(db=db, screening_id=screening_id)
@@ -77,7 +78,7 @@ def start_now(screening_id: str, form: FormDep, db: PageDb, now: NowDep) -> Resp
     return RedirectResponse(f"/sessions/{draft.id}/start", status_code=303)
 
 
-@router.get("/sessions/{session_id}/start")
+@router.get("/sessions/{session_id}/start", dependencies=[allow("session.write")])
 def start_form(session_id: str, request: Request, db: PageDb, now: NowDep) -> Response:
     """Consent, the child's own yes or no, and the "before" measure."""
     session = service.session_public(service.get_session(db=db, session_id=session_id))
@@ -86,7 +87,7 @@ def start_form(session_id: str, request: Request, db: PageDb, now: NowDep) -> Re
     return _start_page(request, db, session, now, {}, {})
 
 
-@router.post("/sessions/{session_id}/start")
+@router.post("/sessions/{session_id}/start", dependencies=[allow("session.write")])
 def start(session_id: str, request: Request, form: FormDep, db: PageDb, now: NowDep) -> Response:
     """Start the session, or, on the child's "no", end it there and then."""
     require(db, session_id, "start")
@@ -103,7 +104,7 @@ def start(session_id: str, request: Request, form: FormDep, db: PageDb, now: Now
     return RedirectResponse(f"/sessions/{session_id}/in-progress", status_code=303)
 
 
-@router.get("/sessions/{session_id}/in-progress")
+@router.get("/sessions/{session_id}/in-progress", dependencies=[allow("session.write")])
 def in_progress(session_id: str, request: Request, db: PageDb, now: NowDep) -> Response:
     """ "End early" first, then what was delivered and the "after" measure."""
     session = service.session_public(service.get_session(db=db, session_id=session_id))
@@ -112,7 +113,7 @@ def in_progress(session_id: str, request: Request, db: PageDb, now: NowDep) -> R
     return _live_page(request, db, session, now, {}, {})
 
 
-@router.post("/sessions/{session_id}/complete")
+@router.post("/sessions/{session_id}/complete", dependencies=[allow("session.write")])
 def complete(session_id: str, request: Request, form: FormDep, db: PageDb, now: NowDep) -> Response:
     """What was delivered (within the screening) and the "after" measure on the same scale."""
     session = require(db, session_id, "complete")
@@ -127,7 +128,7 @@ def complete(session_id: str, request: Request, form: FormDep, db: PageDb, now: 
     return RedirectResponse(f"/sessions/{session_id}", status_code=303)
 
 
-@router.post("/sessions/{session_id}/end-early")
+@router.post("/sessions/{session_id}/end-early", dependencies=[allow("session.write")])
 def end_early(
     session_id: str, request: Request, form: FormDep, db: PageDb, now: NowDep
 ) -> Response:

@@ -15,6 +15,8 @@ from sqlalchemy.orm import Session
 from pedmassage.children import service
 from pedmassage.children.schemas import ChildCreate, ChildPublic, ObservationPublic
 from pedmassage.errors import ValidationError
+from pedmassage.http import ActorDep, allow
+from pedmassage.http.guard import site_for_new_record
 from pedmassage.outcomes.service import child_trends
 from pedmassage.outcomes.trend import InstrumentTrend
 from pedmassage.screenings.service import latest_screening, screened_children, screening_public
@@ -76,10 +78,12 @@ class TrendChart:
     src: str
 
 
-@router.get("/")
-def children_list(request: Request, db: PageDb, now: NowDep, ward: str = "") -> Response:
-    """Children grouped by ward, each with the decision of their latest screening."""
-    rows = screened_children(db=db, ward=ward or None, as_of=now.date())
+@router.get("/", dependencies=[allow("child.list")])
+def children_list(
+    request: Request, db: PageDb, now: NowDep, actor: ActorDep, ward: str = ""
+) -> Response:
+    """The children of the person's sites grouped by ward, each with their latest decision."""
+    rows = screened_children(db=db, ward=ward or None, as_of=now.date(), site_ids=actor.site_ids)
     groups = [
         (name, list(members))
         for name, members in itertools.groupby(rows, key=lambda r: r.child.ward or NO_WARD)
@@ -96,16 +100,20 @@ def children_list(request: Request, db: PageDb, now: NowDep, ward: str = "") -> 
     )
 
 
-@router.get("/children/new")
+@router.get("/children/new", dependencies=[allow("child.create")])
 def new_child_form(request: Request, db: PageDb) -> Response:
     return _new_child_page(request, db, NEW_CHILD_DEFAULTS, {})
 
 
-@router.post("/children/new")
-def create_child(request: Request, form: FormDep, db: PageDb, now: NowDep) -> Response:
+@router.post("/children/new", dependencies=[allow("child.create")])
+def create_child(
+    request: Request, form: FormDep, db: PageDb, now: NowDep, actor: ActorDep
+) -> Response:
     """Store the profile and go to it; on any refusal show the form again, values kept."""
     try:
         data = ChildCreate.model_validate(_child_fields(form))
+        site = site_for_new_record(actor, data.site_id)
+        data = data.model_copy(update={"site_id": site})
         child = service.create_child(db=db, data=data, now=now)
     except pydantic.ValidationError as exc:
         return _refused(request, db, form, pydantic_errors(exc))
@@ -114,8 +122,10 @@ def create_child(request: Request, form: FormDep, db: PageDb, now: NowDep) -> Re
     return RedirectResponse(f"/children/{child.id}", status_code=303)
 
 
-@router.get("/children/{child_id}")
-def child_profile(child_id: str, request: Request, db: PageDb, now: NowDep) -> Response:
+@router.get("/children/{child_id}", dependencies=[allow("child.read")])
+def child_profile(
+    child_id: str, request: Request, db: PageDb, now: NowDep, actor: ActorDep
+) -> Response:
     """Everything needed at the bedside before touching the child, on one page."""
     from pedmassage.web.homecare import home_program_section
 
@@ -139,6 +149,7 @@ def child_profile(child_id: str, request: Request, db: PageDb, now: NowDep) -> R
                 child_id=child.id,
                 as_of=now.date(),
                 staff=request.query_params.get("staff"),
+                actor=actor,
             ),
         },
     )

@@ -7,11 +7,19 @@ handler runs after the unit of work has rolled back, so the page is drawn on a c
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 
-from pedmassage.errors import AccessDeniedError, ConflictError, NotFoundError, ValidationError
+from pedmassage.errors import (
+    AccessDeniedError,
+    AuthenticationRequiredError,
+    ConflictError,
+    NotFoundError,
+    ValidationError,
+)
 from pedmassage.web.rendering import render
 
 PAGES: dict[type[Exception], tuple[str, int]] = {
@@ -21,12 +29,15 @@ PAGES: dict[type[Exception], tuple[str, int]] = {
     ValidationError: ("errors/invalid.html", 422),
     RequestValidationError: ("errors/invalid.html", 422),
 }
-HANDLED: tuple[type[Exception], ...] = tuple(PAGES)
+HANDLED: tuple[type[Exception], ...] = (AuthenticationRequiredError, *PAGES)
 """The errors this edge answers; anything else is a fault and stays a 500."""
 
 
 def error_page(request: Request, exc: Exception) -> Response:
-    """The web app's one answer to every error it handles."""
+    """The web app's one answer to every error it handles; nobody logged in goes to log in."""
+    if isinstance(exc, AuthenticationRequiredError):
+        wanted = request.url.path if request.method == "GET" else "/"
+        return RedirectResponse(f"/login?{urlencode({'next': wanted})}", status_code=303)
     for kind, (template, status_code) in PAGES.items():
         if isinstance(exc, kind):
             return render(request, template, {"message": str(exc)}, status_code=status_code)

@@ -16,11 +16,12 @@ from pedmassage.evidence.handouts import handout
 from pedmassage.evidence.model import DOMAIN_NAMES
 from pedmassage.evidence.summaries import claim_result, design_and_size
 from pedmassage.evidence.synthesis import synthesize
+from pedmassage.http import allow
 from pedmassage.stats import MEASURES, METHODS, TESTS
 from pedmassage.web.forms import Errors, FormDep, FormInput, domain_errors
 from pedmassage.web.rendering import render
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, dependencies=[allow("public.read")])
 
 POOL_DEFAULTS = {
     "measure": [pooling.DEFAULT_MEASURE],

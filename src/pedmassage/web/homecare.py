@@ -17,9 +17,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
+from pedmassage.access.policy import Actor
 from pedmassage.errors import ValidationError
 from pedmassage.homecare import parent, service, team
-from pedmassage.homecare.access import Viewer
+from pedmassage.homecare.access import Viewer, viewer_for
 from pedmassage.homecare.public import flag_public
 from pedmassage.homecare.schemas import (
     HomeSummaryPublic,
@@ -27,6 +28,7 @@ from pedmassage.homecare.schemas import (
     ParentConfidenceFormPublic,
     ParentDiaryFormPublic,
 )
+from pedmassage.http import ActorDep, allow
 from pedmassage.web.deps import NowDep, PageDb
 from pedmassage.web.forms import Errors, FormDep, FormInput, domain_errors
 from pedmassage.web.rendering import render
@@ -42,21 +44,27 @@ def staff_link(path: str, staff: str) -> str:
     return f"{path}?{urlencode({'staff': staff})}"
 
 
-def _parent(guardian: str) -> Viewer:
-    return Viewer.from_parts(guardian=guardian, staff=None)
+def _parent(actor: Actor, guardian: str) -> Viewer:
+    return viewer_for(actor, guardian=guardian or None)
 
 
-def _staff(staff: str | None) -> Viewer | None:
-    """The member of staff named, or None while no name is given."""
-    name = " ".join((staff or "").split())
-    return Viewer.staff(name) if name else None
+def _staff_viewer(actor: Actor) -> Viewer:
+    return viewer_for(actor)
+
+
+def _staff(actor: Actor | None, staff: str | None) -> Viewer | None:
+    """The logged-in member of staff (a name in the link must be their own)."""
+    if actor is None or not actor.authenticated:
+        return None
+    return viewer_for(actor, staff=staff or None)
 
 
 # --- the parent's pages ----------------------------------------------------------------------
 
 
-@router.get("/home")
+@router.get("/home", dependencies=[allow("home.routine")])
 def parent_routine(
+    actor: ActorDep,
     request: Request,
     db: PageDb,
     now: NowDep,
@@ -66,7 +74,7 @@ def parent_routine(
 ) -> Response:
     """The parent's own child's routine, in large plain words, with the diary so far."""
     routine = parent.parent_routine(
-        db=db, viewer=_parent(guardian), as_of=now.date(), logged_id=logged or None
+        db=db, viewer=_parent(actor, guardian), as_of=now.date(), logged_id=logged or None
     )
     return render(
         request,
@@ -80,9 +88,11 @@ def parent_routine(
     )
 
 
-@router.get("/home/log")
-def log_form(request: Request, db: PageDb, now: NowDep, guardian: str = "") -> Response:
-    page = parent.diary_form(db=db, viewer=_parent(guardian))
+@router.get("/home/log", dependencies=[allow("home.log")])
+def log_form(
+    actor: ActorDep, request: Request, db: PageDb, now: NowDep, guardian: str = ""
+) -> Response:
+    page = parent.diary_form(db=db, viewer=_parent(actor, guardian))
     defaults = FormInput(
         {
             "guardian": [guardian],
@@ -94,13 +104,15 @@ def log_form(request: Request, db: PageDb, now: NowDep, guardian: str = "") -> R
     return _log_page(request, page, defaults, {})
 
 
-@router.post("/home/log")
-def log_session(request: Request, form: FormDep, db: PageDb, now: NowDep) -> Response:
+@router.post("/home/log", dependencies=[allow("home.log")])
+def log_session(
+    actor: ActorDep, request: Request, form: FormDep, db: PageDb, now: NowDep
+) -> Response:
     """Store the diary entry and go back to the routine; on a refusal show the form again with
     every mistake beside its field."""
     guardian = form.text("guardian")
     entry = _read_entry(form)
-    result = parent.log_diary_entry(db=db, viewer=_parent(guardian), **entry, now=now)
+    result = parent.log_diary_entry(db=db, viewer=_parent(actor, guardian), **entry, now=now)
     if result.log is not None:
         return RedirectResponse(
             parent_link("/home", guardian, logged=result.log.id), status_code=303
@@ -176,18 +188,20 @@ def _log_page(
     )
 
 
-@router.get("/home/confidence")
-def confidence_form(request: Request, db: PageDb, guardian: str = "") -> Response:
-    page = parent.confidence_form(db=db, viewer=_parent(guardian))
+@router.get("/home/confidence", dependencies=[allow("home.confidence")])
+def confidence_form(actor: ActorDep, request: Request, db: PageDb, guardian: str = "") -> Response:
+    page = parent.confidence_form(db=db, viewer=_parent(actor, guardian))
     return _confidence_page(request, page, FormInput({"guardian": [guardian]}), {})
 
 
-@router.post("/home/confidence")
-def record_confidence(request: Request, form: FormDep, db: PageDb, now: NowDep) -> Response:
+@router.post("/home/confidence", dependencies=[allow("home.confidence")])
+def record_confidence(
+    actor: ActorDep, request: Request, form: FormDep, db: PageDb, now: NowDep
+) -> Response:
     """Score the PSOC answers; every unanswered statement is marked beside it."""
     guardian = form.text("guardian")
     result = parent.record_confidence(
-        db=db, viewer=_parent(guardian), answers=_read_answers(form), now=now
+        db=db, viewer=_parent(actor, guardian), answers=_read_answers(form), now=now
     )
     if result.measure is None:
         errors = _answer_errors(result.refused)
@@ -243,11 +257,11 @@ def _confidence_page(
 # --- the therapist's pages -------------------------------------------------------------------
 
 
-@router.get("/flags")
-def flags_page(request: Request, db: PageDb, staff: str = "") -> Response:
+@router.get("/flags", dependencies=[allow("flags.read")])
+def flags_page(actor: ActorDep, request: Request, db: PageDb, staff: str = "") -> Response:
     """Open problems parents logged, for the children on this person's care team."""
-    name = " ".join(staff.split())
-    found = [flag_public(f) for f in service.open_flags(db=db, staff_name=name)] if name else []
+    name = _staff_viewer(actor).staff_name or ""
+    found = [flag_public(f) for f in service.open_flags(db=db, staff_name=name)]
     return render(
         request,
         "homecare/flags.html",
@@ -255,21 +269,21 @@ def flags_page(request: Request, db: PageDb, staff: str = "") -> Response:
     )
 
 
-@router.post("/flags/{flag_id}/acknowledge")
-def acknowledge(flag_id: str, form: FormDep, db: PageDb, now: NowDep) -> Response:
+@router.post("/flags/{flag_id}/acknowledge", dependencies=[allow("flags.acknowledge")])
+def acknowledge(actor: ActorDep, flag_id: str, form: FormDep, db: PageDb, now: NowDep) -> Response:
     staff = form.text("staff")
     service.acknowledge_flag(
-        db=db, viewer=Viewer.staff(staff), flag_id=flag_id, action=form.text("action"), now=now
+        db=db, viewer=_staff_viewer(actor), flag_id=flag_id, action=form.text("action"), now=now
     )
     return RedirectResponse(staff_link("/flags", staff), status_code=303)
 
 
-@router.get("/children/{child_id}/home-program")
+@router.get("/children/{child_id}/home-program", dependencies=[allow("home.read")])
 def child_home_page(
-    child_id: str, request: Request, db: PageDb, now: NowDep, staff: str = ""
+    actor: ActorDep, child_id: str, request: Request, db: PageDb, now: NowDep, staff: str = ""
 ) -> Response:
     """The home routine, adherence and the parent's diary beside the hospital sessions."""
-    page = team.child_home(db=db, viewer=_staff(staff), child_id=child_id, as_of=now.date())
+    page = team.child_home(db=db, viewer=_staff(actor, staff), child_id=child_id, as_of=now.date())
     return render(
         request,
         "homecare/child.html",
@@ -295,10 +309,12 @@ class HomeSection:
 
 
 def home_program_section(
-    *, db: Session, child_id: str, as_of: date, staff: str | None
+    *, db: Session, child_id: str, as_of: date, staff: str | None, actor: Actor | None = None
 ) -> HomeSection:
     """The "Home program" section of a child's page, for the member of staff named."""
-    view = team.home_program_view(db=db, viewer=_staff(staff), child_id=child_id, as_of=as_of)
+    view = team.home_program_view(
+        db=db, viewer=_staff(actor, staff), child_id=child_id, as_of=as_of
+    )
     return _section(view)
 
 

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from pedmassage.children import service as children
 from pedmassage.errors import ValidationError
+from pedmassage.http import allow
 from pedmassage.planning.plan import SessionPlan
 from pedmassage.sessions import service
 from pedmassage.sessions.lifecycle import TRANSITIONS, Action, next_state
@@ -87,13 +88,13 @@ def require(db: Session, session_id: str, action: Action) -> SessionPublic:
     return session
 
 
-@router.get("/sessions/{session_id}")
+@router.get("/sessions/{session_id}", dependencies=[allow("session.read")])
 def session_page(session_id: str, request: Request, db: PageDb, now: NowDep) -> Response:
     """Everything recorded, the state as a badge, and what may be done next."""
     return page(request, db, session_id, now, {}, {})
 
 
-@router.post("/sessions/{session_id}/sign")
+@router.post("/sessions/{session_id}/sign", dependencies=[allow("session.sign")])
 def sign(session_id: str, request: Request, form: FormDep, db: PageDb, now: NowDep) -> Response:
     """Sign a finished session: from then on it takes only addenda."""
     require(db, session_id, "sign")
@@ -105,7 +106,7 @@ def sign(session_id: str, request: Request, form: FormDep, db: PageDb, now: NowD
     return RedirectResponse(f"/sessions/{session_id}", status_code=303)
 
 
-@router.post("/sessions/{session_id}/addenda")
+@router.post("/sessions/{session_id}/addenda", dependencies=[allow("session.amend")])
 def add_addendum(
     session_id: str, request: Request, form: FormDep, db: PageDb, now: NowDep
 ) -> Response:
@@ -119,7 +120,7 @@ def add_addendum(
     return RedirectResponse(f"/sessions/{session_id}#addenda", status_code=303)
 
 
-@router.post("/sessions/{session_id}/adverse-events")
+@router.post("/sessions/{session_id}/adverse-events", dependencies=[allow("session.write")])
 def add_adverse_event(
     session_id: str, request: Request, form: FormDep, db: PageDb, now: NowDep
 ) -> Response:

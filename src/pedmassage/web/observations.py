@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from pedmassage.children import service
 from pedmassage.errors import ValidationError
+from pedmassage.http import allow
 from pedmassage.safety.contract import Measurement
 from pedmassage.vocabulary import code_book
 from pedmassage.web.deps import NowDep, PageDb
@@ -37,13 +38,13 @@ class CodeOption:
     label: str
 
 
-@router.get("/children/{child_id}/observations/new")
+@router.get("/children/{child_id}/observations/new", dependencies=[allow("child.write")])
 def observation_form(child_id: str, request: Request, db: PageDb, now: NowDep) -> Response:
     defaults = FormInput({"taken_at": [local_input_value(now)]})
     return _form_page(request, db, child_id, now, defaults, {})
 
 
-@router.post("/children/{child_id}/observations/new")
+@router.post("/children/{child_id}/observations/new", dependencies=[allow("child.write")])
 def add_observation(
     child_id: str, request: Request, form: FormDep, db: PageDb, now: NowDep
 ) -> Response:

@@ -11,6 +11,7 @@ from pedmassage.web import (
     evidence,
     homecare,
     lifecycle,
+    login,
     observations,
     screenings,
     sessions,
@@ -21,7 +22,7 @@ from pedmassage.web.rendering import STATIC_DIR
 def install(app: FastAPI) -> None:
     """Add the pages after the API, so the API's routes are matched first."""
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    for module in (children, observations, screenings, sessions, lifecycle, bedside):
+    for module in (login, children, observations, screenings, sessions, lifecycle, bedside):
         app.include_router(module.router)
     app.include_router(homecare.router)
     app.include_router(evidence.router)

@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+import jinja2.runtime
+import markupsafe
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
 from starlette.responses import Response
@@ -100,6 +102,13 @@ def field_title(key: str) -> str:
     return key.replace("_", " ").capitalize()
 
 
+@jinja2.pass_context
+def csrf_field(context: jinja2.runtime.Context) -> markupsafe.Markup:
+    """The hidden field every state-changing form carries: the login's CSRF token."""
+    token = context.get("csrf_token", "")
+    return markupsafe.Markup('<input type="hidden" name="csrf_token" value="{}">').format(token)
+
+
 def _environment() -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATE_DIR),
@@ -119,6 +128,7 @@ def _environment() -> jinja2.Environment:
         field_title=field_title,
     )
     env.globals.update(
+        csrf_field=csrf_field,
         PRESSURE_LABELS=PRESSURE_LABELS,
         DECISION_LABELS=DECISION_LABELS,
         SETTING_LABELS=SETTING_LABELS,
@@ -134,5 +144,11 @@ def render(
 ) -> Response:
     """Render a page; every page learns whether the demo banner must show."""
     settings = request.app.state.settings
-    page = {"demo": bool(getattr(settings, "demo", False)), "errors": {}, **context}
+    page = {
+        "demo": bool(getattr(settings, "demo", False)),
+        "errors": {},
+        "actor": getattr(request.state, "actor", None),
+        "csrf_token": getattr(request.state, "csrf_token", ""),
+        **context,
+    }
     return TEMPLATES.TemplateResponse(request, template, page, status_code=status_code)

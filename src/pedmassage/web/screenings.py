@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from pedmassage.children import service as children
 from pedmassage.errors import ValidationError
+from pedmassage.http import allow
 from pedmassage.safety.contract import Isolation, RespiratorySupport
 from pedmassage.screenings import service
 from pedmassage.screenings.schemas import ScreeningCreate
@@ -53,7 +54,7 @@ class GoalOption:
     description: str
 
 
-@router.get("/children/{child_id}/screen")
+@router.get("/children/{child_id}/screen", dependencies=[allow("screening.create")])
 def screen_form(child_id: str, request: Request, db: PageDb, now: NowDep) -> Response:
     child = children.get_child(db=db, child_id=child_id)
     defaults = FormInput(
@@ -68,7 +69,7 @@ def screen_form(child_id: str, request: Request, db: PageDb, now: NowDep) -> Res
     return _form_page(request, db, child_id, now, defaults, {})
 
 
-@router.post("/children/{child_id}/screen")
+@router.post("/children/{child_id}/screen", dependencies=[allow("screening.create")])
 def screen(child_id: str, request: Request, form: FormDep, db: PageDb, now: NowDep) -> Response:
     """Store the screening (input, result, rule versions) and show its result page."""
     try:
@@ -83,7 +84,7 @@ def screen(child_id: str, request: Request, form: FormDep, db: PageDb, now: NowD
     return RedirectResponse(f"/screenings/{screening.id}", status_code=303)
 
 
-@router.get("/screenings/{screening_id}")
+@router.get("/screenings/{screening_id}", dependencies=[allow("screening.read")])
 def screening_result(
     screening_id: str, request: Request, db: PageDb, goals: list[str] = Query(default=[])
 ) -> Response:

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from pedmassage.children import service as children
 from pedmassage.errors import ValidationError
+from pedmassage.http import allow
 from pedmassage.screenings import service as screenings
 from pedmassage.screenings.schemas import ScreeningPublic
 from pedmassage.sessions import service
@@ -77,7 +78,7 @@ ADVERSE_INPUTS = {
 """The optional adverse event's inputs and the ``AdverseEventCreate`` field each one fills."""
 
 
-@router.get("/screenings/{screening_id}/session")
+@router.get("/screenings/{screening_id}/session", dependencies=[allow("session.write")])
 def session_form(
     screening_id: str,
     request: Request,
@@ -94,7 +95,7 @@ def session_form(
     return _form_page(request, db, screening, now, form, {}, chosen)
 
 
-@router.post("/screenings/{screening_id}/session")
+@router.post("/screenings/{screening_id}/session", dependencies=[allow("session.write")])
 def record_session(
     screening_id: str, request: Request, form: FormDep, db: PageDb, now: NowDep
 ) -> Response:

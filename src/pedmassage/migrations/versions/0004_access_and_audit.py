@@ -47,12 +47,23 @@ def _signed(row: str) -> str:
 
 
 def guards() -> list[tuple[str, str, str, str, str]]:
+    """Every guard; an update is refused when the row was, or would become, part of a signed
+    session (moving a row onto a signed session is an insert in disguise)."""
+    conditions = {
+        "INSERT": _signed("NEW"),
+        "UPDATE": f"{_signed('OLD')} OR {_signed('NEW')}",
+        "DELETE": _signed("OLD"),
+    }
     parts = [
-        (f"{table}_signed_{event.lower()}", table, event, _signed(row), SIGNED)
+        (f"{table}_signed_{event.lower()}", table, event, condition, SIGNED)
         for table in SESSION_PARTS
-        for event, row in (("INSERT", "NEW"), ("UPDATE", "OLD"), ("DELETE", "OLD"))
+        for event, condition in conditions.items()
     ]
     return GUARDS + parts
+
+
+NO_TRUNCATE = ("audit_log", "session_addenda", "session_measures", "adverse_events")
+"""PostgreSQL's TRUNCATE fires no row triggers, so it is refused on its own (SQLite has none)."""
 
 
 SITED = ("children", "screenings", "massage_sessions", "home_programs")
@@ -65,9 +76,15 @@ def upgrade() -> None:
     _add_site_ids()
     for guard in guards():
         _create_guard(*guard)
+    if not _sqlite():
+        for table in NO_TRUNCATE:
+            _refuse_truncate(table)
 
 
 def downgrade() -> None:
+    if not _sqlite():
+        for table in NO_TRUNCATE:
+            _drop_guard(f"{table}_no_truncate", table)
     for name, table, *_ in reversed(guards()):
         _drop_guard(name, table)
     for table in reversed(SITED):
@@ -263,6 +280,18 @@ def _create_guard(name: str, table: str, event: str, condition: str, message: st
     )
     op.execute(
         f"CREATE TRIGGER {name} BEFORE {event} ON {table} FOR EACH ROW EXECUTE FUNCTION {name}()"
+    )
+
+
+def _refuse_truncate(table: str) -> None:
+    name = f"{table}_no_truncate"
+    op.execute(
+        f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+        f"RAISE EXCEPTION '{table} cannot be emptied' USING ERRCODE = 'P0001'; END $$"
+    )
+    op.execute(
+        f"CREATE TRIGGER {name} BEFORE TRUNCATE ON {table} FOR EACH STATEMENT "
+        f"EXECUTE FUNCTION {name}()"
     )
 
 

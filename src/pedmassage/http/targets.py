@@ -1,0 +1,62 @@
+"""What a request is about, read from its path: the child (and the child's site) behind a child,
+screening, session, home program or flag id; for a session, who gave it.
+
+The most specific id in the path decides: a session's page is about that session's child even
+when the path also names a child. An unknown id is a 404, as it would be without the policy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from sqlalchemy.orm import Session
+
+from pedmassage.access.policy import Target
+
+
+def target_of(db: Session, path: Mapping[str, str]) -> Target:
+    if "session_id" in path:
+        return _session(db, path["session_id"])
+    if "screening_id" in path:
+        return _screening(db, path["screening_id"])
+    if "program_id" in path:
+        return _program(db, path["program_id"])
+    if "flag_id" in path:
+        return _flag(db, path["flag_id"])
+    if "child_id" in path:
+        return _child(db, path["child_id"])
+    return Target()
+
+
+def _child(db: Session, child_id: str) -> Target:
+    from pedmassage.children.service import child_site
+
+    return Target(child_id=child_id, site_id=child_site(db=db, child_id=child_id))
+
+
+def _screening(db: Session, screening_id: str) -> Target:
+    from pedmassage.screenings.service import get_screening
+
+    screening = get_screening(db=db, screening_id=screening_id)
+    return Target(child_id=screening.child_id, site_id=screening.site_id)
+
+
+def _session(db: Session, session_id: str) -> Target:
+    from pedmassage.sessions.service import get_session
+
+    record = get_session(db=db, session_id=session_id)
+    return Target(child_id=record.child_id, site_id=record.site_id, given_by=record.therapist)
+
+
+def _program(db: Session, program_id: str) -> Target:
+    from pedmassage.homecare.service import program_site
+
+    child_id, site_id = program_site(db=db, program_id=program_id)
+    return Target(child_id=child_id, site_id=site_id)
+
+
+def _flag(db: Session, flag_id: str) -> Target:
+    from pedmassage.homecare.service import flag_child
+
+    child_id = flag_child(db=db, flag_id=flag_id)
+    return _child(db, child_id)
