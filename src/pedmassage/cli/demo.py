@@ -27,9 +27,11 @@ def demo(
         if not is_empty(db):
             if if_empty:
                 out.print("demo: the database already has children; nothing seeded")
+                _accounts(db)
                 return
             raise typer.BadParameter("the database already has children", param_hint="database")
         summary = seed_demo(db=db, as_of=day, rulebook=load_rulebook(get_settings().policy_file))
+        _accounts(db)
     out.print(
         f"demo: {summary.children} synthetic children, {summary.screenings} screenings, "
         f"{summary.sessions} sessions ({summary.holds} screenings said hold)"
@@ -39,3 +41,16 @@ def demo(
         f"entries, {summary.open_flags} open problem flags"
     )
     out.print("demo therapists (names recorded on sessions): " + ", ".join(THERAPISTS))
+
+
+def _accounts(db: object) -> None:
+    """In demo mode (``PEDMASSAGE_DEMO=true``) one account per role, for trying the app."""
+    from sqlalchemy.orm import Session
+
+    from pedmassage.config import get_settings
+    from pedmassage.demo.accounts import ensure_demo_accounts
+
+    assert isinstance(db, Session)
+    if get_settings().demo:
+        made = ensure_demo_accounts(db=db, now=now())
+        console().print(f"demo: {len(made)} demo accounts (printed by `pedmassage serve`)")

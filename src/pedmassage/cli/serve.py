@@ -36,16 +36,9 @@ def serve(
 
 
 def _demo_hints(base: str) -> None:
-    """Where to look in the demo: there is no login yet, so the entry points are printed."""
-    from urllib.parse import quote
+    """The demo accounts, one per role, with their passwords: every page needs a login."""
+    from pedmassage.demo.accounts import DEMO_ACCOUNTS
 
-    from pedmassage.cli.common import database
-    from pedmassage.demo.seed import THERAPISTS, a_demo_parent
-
-    with database() as db:
-        parent = a_demo_parent(db)
-    typer.echo("demo mode: every child is synthetic. There is no login yet; records carry")
-    typer.echo("the therapist's name as typed. Demo therapists: " + ", ".join(THERAPISTS))
-    typer.echo(f"  a therapist's home-program flags: {base}/flags?staff={quote(THERAPISTS[0])}")
-    if parent:
-        typer.echo(f"  a parent's home routine and diary: {base}/home?guardian={parent}")
+    typer.echo("demo mode: every child is synthetic. Log in at " + f"{base}/login as:")
+    for account in DEMO_ACCOUNTS:
+        typer.echo(f"  {account.role:<14} {account.username:<16} password: {account.password}")
