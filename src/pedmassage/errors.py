@@ -54,6 +54,20 @@ class ConflictError(PedmassageError):
         super().__init__(message)
 
 
+class IllegalTransitionError(ConflictError):
+    """A session's state does not allow this action (the lifecycle names the states that do)."""
+
+    def __init__(self, action: str, state: str, allowed_from: list[str]) -> None:
+        hint = "; ".join(allowed_from) or "no state"
+        super().__init__(
+            f"cannot {action.replace('_', ' ')} a session that is {state.replace('_', ' ')} "
+            f"(allowed from: {hint})",
+            field="status",
+        )
+        self.action = action
+        self.state = state
+
+
 class AccessDeniedError(PedmassageError):
     """The person asking may not do this to this child's record (not their guardian, not on
     their care team).

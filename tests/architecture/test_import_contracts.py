@@ -78,3 +78,12 @@ def test_knowledge_packages_are_forbidden_storage_and_every_record_package() -> 
     } <= sources
     records = {"children", "screenings", "sessions", "homecare", "outcomes"}
     assert {f"pedmassage.{r}" for r in records} | {"sqlalchemy", "pedmassage.db"} <= forbidden
+
+
+def test_adapters_are_forbidden_every_models_module() -> None:
+    """A new records package's tables are out of the adapters' reach from the day it is added."""
+    adapters = next(c for c in contracts() if str(c["name"]).startswith("Adapters import"))
+    forbidden = set(adapters["forbidden_modules"])  # type: ignore[call-overload]
+    tables = [p for p in PACKAGE.glob("*/models.py") if "(Base)" in p.read_text()]
+    models = {f"pedmassage.{p.parent.name}.models" for p in tables} | {"pedmassage.models"}
+    assert models <= forbidden, sorted(models - forbidden)

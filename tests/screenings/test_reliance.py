@@ -77,25 +77,36 @@ def test_a_session_past_the_window_names_the_screening_when_the_time_is_now(
 def test_a_stated_start_outside_the_window_names_the_start(db: Session, now: datetime) -> None:
     child_id = make_child(db, now)
     screening_id = screen(db, child_id, now)
-    before = now - CLOCK_SKEW - timedelta(seconds=1)
-    with pytest.raises(ValidationError) as refused:
-        rests_on(db, child_id, Care.session(before, at_field="started_at"), screening_id)
-    assert refused.value.field == "started_at"
-    assert "within 12 h after the screening" in refused.value.allowed
+    for at in (now - timedelta(seconds=1), now + timedelta(hours=12, seconds=1)):
+        with pytest.raises(ValidationError) as refused:
+            rests_on(db, child_id, Care.session(at, at_field="started_at"), screening_id)
+        assert refused.value.field == "started_at"
+        assert "within 12 h after the screening" in refused.value.allowed
 
 
-def test_clocks_a_few_minutes_apart_are_tolerated(db: Session, now: datetime) -> None:
+def test_a_session_planned_now_tolerates_clocks_a_few_minutes_apart(
+    db: Session, now: datetime
+) -> None:
     child_id = make_child(db, now)
     screening_id = screen(db, child_id, now)
-    slightly_early = now - CLOCK_SKEW
-    assert rests_on(db, child_id, Care.session(slightly_early), screening_id) == screening_id
+    for at in (now - CLOCK_SKEW, now + timedelta(hours=12) + CLOCK_SKEW):
+        assert rests_on(db, child_id, Care.session(at), screening_id) == screening_id
+
+
+def test_a_home_program_window_has_no_tolerance(db: Session, now: datetime) -> None:
+    child_id = make_child(db, now)
+    screening_id = screen(db, child_id, now)
+    assert rests_on(db, child_id, Care.home_program(now + timedelta(days=7)), None) == screening_id
+    with pytest.raises(ValidationError):
+        rests_on(db, child_id, Care.home_program(now + timedelta(days=7, seconds=1)), None)
 
 
 def test_no_care_rests_on_a_hold(db: Session, now: datetime) -> None:
     child_id = make_child(db, now)
     held = screen(db, child_id, now, consent=None)  # no permission recorded: hold
-    with pytest.raises(ConflictError, match="says hold: no session"):
+    with pytest.raises(ConflictError, match="says hold: no session") as refused:
         rests_on(db, child_id, Care.session(now), held)
+    assert "Guardian" in str(refused.value)  # the hold's own reasons are given
     with pytest.raises(ConflictError, match="says hold: no home program"):
         rests_on(db, child_id, Care.home_program(now), None)
 

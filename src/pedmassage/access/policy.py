@@ -58,6 +58,7 @@ RULES: dict[str, dict[str, Scope]] = {
     "flags.acknowledge": THERAPISTS,
     # accounts
     "token.manage": {role: "self" for role in ROLES},
+    "account.logout": {role: "self" for role in ROLES},
     "user.manage": {"administrator": "any", "program_lead": "site"},
     "site.manage": {"administrator": "any"},
     "audit.read": {"administrator": "any", "program_lead": "site"},

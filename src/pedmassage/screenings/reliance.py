@@ -7,8 +7,9 @@ ask :func:`screening_for_care`; nothing else restates these rules.
 
 The windows are program policy with conservative defaults: a session within 12 hours of its
 screening; a home program, which a parent gives over weeks with its own stop rules, prescribed
-within 7 days of it. Times from different devices (a tablet, the server) may differ by a few
-minutes, so each bound tolerates :data:`CLOCK_SKEW`.
+within 7 days of it. A session planned "now" tolerates :data:`CLOCK_SKEW` at both ends of its
+window, since the screening's time may come from a tablet whose clock differs from the server's by
+a few minutes; a time stated for a session (its start) and a home program get no tolerance.
 """
 
 from __future__ import annotations
@@ -67,7 +68,8 @@ def screening_for_care(
     Refused when the named screening is another child's, when it holds, when ``care`` falls
     outside its window, or when a newer screening of the child replaces it.
     """
-    latest = latest_screening_before(db=db, child_id=child_id, moment=care.at + CLOCK_SKEW)
+    lookahead = CLOCK_SKEW if care.kind == "session" else timedelta(0)
+    latest = latest_screening_before(db=db, child_id=child_id, moment=care.at + lookahead)
     screening = latest if screening_id is None else db.get(Screening, screening_id)
     if screening is None and screening_id is not None:
         raise NotFoundError("screening", screening_id)
@@ -90,8 +92,11 @@ def refuse_hold(screening: Screening, kind: CareKind = "session") -> None:
     """No care of any kind rests on a hold: the reasons must be cleared and the child screened
     again. Asked on its own before a session form is even shown."""
     if screening.decision == "hold":
+        reasons = screening.result.get("reasons", [])
+        why = "; ".join(str(r["message"]) for r in reasons if r.get("decision") == "hold")
         raise ConflictError(
-            f"The screening says hold: no {CARE_WORDS[kind]} may start on it.",
+            f"The screening says hold: no {CARE_WORDS[kind]} may start on it"
+            + (f" ({why})." if why else "."),
             field="screening_id",
         )
 
@@ -108,8 +113,10 @@ def latest_screening_before(
 
 
 def _within_window(screening: Screening, care: Care) -> None:
-    start = screening.assessed_at - CLOCK_SKEW
-    end = screening.assessed_at + VALID_FOR[care.kind] + CLOCK_SKEW
+    planned_now = care.kind == "session" and care.at_field is None
+    tolerance = CLOCK_SKEW if planned_now else timedelta(0)
+    start = screening.assessed_at - tolerance
+    end = screening.assessed_at + VALID_FOR[care.kind] + tolerance
     if start <= care.at <= end:
         return
     window = f"within {WINDOW_WORDS[care.kind]} after the screening"

@@ -16,7 +16,6 @@ from pedmassage.children.service import get_child
 from pedmassage.errors import ValidationError
 from pedmassage.screenings.reliance import Care, screening_for_care
 from pedmassage.sessions.delivery import close, deliver, not_future, session_end
-from pedmassage.sessions.lifecycle import next_state
 from pedmassage.sessions.measures import add_post
 from pedmassage.sessions.models import SessionRecord
 from pedmassage.sessions.records import adverse_event, complete, draft, end_early, start
@@ -58,10 +57,8 @@ def record_session(
         close(record, data.heart_rate_post, data.spo2_post, data.cues, data.response, data.note)
     elif data.status == "ended_early":
         end_early(record, child, SessionEnd.model_validate(_closing(data, ended_at, reason=True)))
-        record.status = next_state(record.status, "end_early")
     else:
         complete(record, child, SessionFinish.model_validate(_closing(data, ended_at)))
-        record.status = next_state(record.status, "complete")
     # Documented afterwards, an adverse event may be dated up to the session's end.
     for adverse in data.adverse_events:
         adverse_event(record, adverse, data.therapist, latest=max(now, ended_at))

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pedmassage.errors import ConflictError
+from pedmassage.errors import IllegalTransitionError
 
 State = Literal["draft", "in_progress", "completed", "ended_early", "signed"]
 Action = Literal["start", "complete", "end_early", "record_adverse_event", "sign", "amend"]
@@ -33,24 +33,9 @@ TRANSITIONS: dict[Action, dict[State, State]] = {
 }
 
 
-class IllegalTransitionError(ConflictError):
-    """The session's state does not allow this action."""
-
-    def __init__(self, action: str, state: str) -> None:
-        allowed = sorted(TRANSITIONS[action]) if action in TRANSITIONS else []
-        hint = "; ".join(allowed) or "no state"
-        super().__init__(
-            f"cannot {action.replace('_', ' ')} a session that is {state.replace('_', ' ')} "
-            f"(allowed from: {hint})",
-            field="status",
-        )
-        self.action = action
-        self.state = state
-
-
 def next_state(state: str, action: Action) -> State:
     """The state after ``action``, or :class:`IllegalTransitionError`."""
     moves = TRANSITIONS[action]
     if state not in moves:
-        raise IllegalTransitionError(action, state)
+        raise IllegalTransitionError(action, state, sorted(moves))
     return moves[state]

@@ -74,10 +74,9 @@ def complete_session(
 ) -> SessionRecord:
     """What was delivered (within the screening's limits) and the 'after' measure."""
     record = get_session(db=db, session_id=session_id)
-    state = next_state(record.status, "complete")
+    next_state(record.status, "complete")  # a session that never started is refused first
     not_future(data.ended_at, "ended_at", now)
     complete(record, get_child(db=db, child_id=record.child_id), data)
-    record.status = state
     db.flush()
     return record
 
@@ -87,10 +86,9 @@ def end_session_early(
 ) -> SessionRecord:
     """The child said stop or disengaged (or something else ended it): the reason is kept."""
     record = get_session(db=db, session_id=session_id)
-    state = next_state(record.status, "end_early")
+    next_state(record.status, "end_early")  # a finished session is refused first
     not_future(data.ended_at, "ended_at", now)
     end_early(record, get_child(db=db, child_id=record.child_id), data)
-    record.status = state
     db.flush()
     return record
 
@@ -195,20 +193,24 @@ def start(record: SessionRecord, child: Child, data: SessionStart) -> None:
 
 def complete(record: SessionRecord, child: Child, data: SessionFinish) -> None:
     """Delivery within the screening's limits, the 'after' measure and the child's response."""
+    state = next_state(record.status, "complete")
     finish(record, data.ended_at, data.minutes)
     deliver(record, data.regions, data.pressure, data.minutes, data.technique)
     add_post(record, child, data.post, data.ended_at)
     close(record, data.heart_rate, data.spo2, data.cues, data.response, data.note)
+    record.status = state
 
 
 def end_early(record: SessionRecord, child: Child, data: SessionEnd) -> None:
     """What was given before it stopped (perhaps nothing), and why it stopped."""
+    state = next_state(record.status, "end_early")
     finish(record, data.ended_at, data.minutes)
     deliver(record, data.regions, data.pressure, data.minutes, data.technique, partial=True)
     if data.post is not None:
         add_post(record, child, data.post, data.ended_at)
     record.ended_early, record.end_reason = True, data.reason
     close(record, data.heart_rate, data.spo2, data.cues, data.response, data.note)
+    record.status = state
 
 
 def adverse_event(

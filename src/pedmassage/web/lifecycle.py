@@ -13,7 +13,6 @@ from datetime import datetime
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
-from pydantic import Field
 from sqlalchemy.orm import Session
 
 from pedmassage.children import service as children
@@ -24,7 +23,7 @@ from pedmassage.sessions import service
 from pedmassage.sessions.lifecycle import TRANSITIONS, Action, next_state
 from pedmassage.sessions.schemas import (
     AddendumCreate,
-    AdverseEventCreate,
+    AdverseEventReportCreate,
     MeasurePublic,
     SessionPublic,
     SignCreate,
@@ -131,7 +130,7 @@ def add_adverse_event(
         service.add_adverse_event(
             db=db,
             session_id=session_id,
-            data=AdverseEventCreate.model_validate(data.model_dump(exclude={"recorded_by"})),
+            data=data,
             recorded_by=data.recorded_by,
             now=now,
         )
@@ -142,14 +141,8 @@ def add_adverse_event(
     return RedirectResponse(f"/sessions/{session_id}#adverse-events", status_code=303)
 
 
-class AdverseEventForm(AdverseEventCreate):
-    """The page's adverse event, with who recorded it."""
-
-    recorded_by: str = Field(min_length=1, max_length=80)
-
-
-def adverse_event_form(form: FormInput) -> AdverseEventForm:
-    """The post as an ``AdverseEventForm``, or every field-level mistake together."""
+def adverse_event_form(form: FormInput) -> AdverseEventReportCreate:
+    """The post as an ``AdverseEventReportCreate``, or every field-level mistake together."""
     fields: dict[str, object] = dict(
         form.present(("description", "severity", "action_taken", "recorded_by"))
     )
@@ -160,7 +153,7 @@ def adverse_event_form(form: FormInput) -> AdverseEventForm:
             fields["occurred_at"] = parse_local_datetime(occurred, "occurred_at")
         except ValidationError as exc:
             errors.update(domain_errors(exc))
-    return validated(AdverseEventForm, fields, errors)
+    return validated(AdverseEventReportCreate, fields, errors)
 
 
 def _refused(

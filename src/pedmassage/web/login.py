@@ -59,7 +59,7 @@ def login(request: Request, form: FormDep, db: SessionDep, now: NowDep) -> Respo
     return answer
 
 
-@router.post("/logout", dependencies=[allow("token.manage")])
+@router.post("/logout", dependencies=[allow("account.logout")])
 def logout(request: Request, db: SessionDep, now: NowDep) -> Response:
     key = request.cookies.get(SESSION_COOKIE)
     if key:
