@@ -64,3 +64,11 @@ def test_every_rule_protocol_and_instrument_has_a_source() -> None:
     for line in clinical_sources_markdown().splitlines():
         if line.startswith("| `"):
             assert line.rstrip(" |").rsplit("|", 1)[-1].strip(), line
+
+
+def test_the_security_document_shows_the_policy_as_it_is() -> None:
+    from pedmassage.access.policy import policy_table
+
+    text = (ROOT / "docs" / "security.md").read_text()
+    shown = text.split("<!-- policy-table -->\n", 1)[1].split("\n<!-- /policy-table -->", 1)[0]
+    assert shown == policy_table()

@@ -136,3 +136,53 @@ def _within(scope: Scope, actor: Actor, target: Target) -> bool:
 def roles_allowed(action: str) -> dict[str, Scope]:
     """Which roles may take ``action``, and within what scope (for the documentation)."""
     return dict(RULES[action])
+
+
+ACTION_WORDS: dict[str, str] = {
+    "public.read": "evidence library, handouts, health check (no child's data)",
+    "child.list": "list the children of the site",
+    "child.read": "a child's full record: labs, medicines, devices, guardians, history, trend",
+    "child.create": "add a child",
+    "child.write": "record labs, vitals, conditions, devices",
+    "screening.create": "screen a child",
+    "screening.read": "read a screening and the plan on it",
+    "session.read": "read session records",
+    "session.write": "plan, start, complete or end a session; record an adverse event",
+    "session.sign": "sign a session",
+    "session.amend": "add an addendum (a note) to a signed session",
+    "home.read": "the child's home program, diary and flags summary",
+    "home.routine": "the family's own routine page",
+    "home.log": "log a home session in the family diary",
+    "home.confidence": "record the parent's confidence measure",
+    "home.prescribe": "prescribe a home program",
+    "care_team.read": "the care team and the child's parents",
+    "care_team.manage": "put staff on a child's care team",
+    "flags.read": "problem flags from families",
+    "flags.acknowledge": "acknowledge a problem flag",
+    "token.manage": "one's own API tokens",
+    "account.logout": "log out",
+    "user.manage": "manage users",
+    "site.manage": "manage sites",
+    "audit.read": "read the audit log",
+}
+SCOPE_WORDS: dict[str, str] = {
+    "any": "all",
+    "site": "own sites",
+    "linked": "linked children",
+    "own": "own sessions",
+    "self": "own account",
+    "public": "yes",
+}
+
+
+def policy_table() -> str:
+    """The policy as the Markdown table ``docs/security.md`` shows (a test keeps them equal)."""
+    roles = [*ROLES, "anonymous"]
+    lines = [
+        "| action | what | " + " | ".join(roles) + " |",
+        "|---|---|" + "---|" * len(roles),
+    ]
+    for action, scopes in RULES.items():
+        cells = [SCOPE_WORDS[scopes[r]] if r in scopes else "—" for r in roles]
+        lines.append(f"| `{action}` | {ACTION_WORDS[action]} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
