@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 import uvicorn
 from playwright.sync_api import Page, sync_playwright
+from sqlalchemy import Engine
 from tests.identities import PASSWORD, ensure_site, token_for, username_of
 
 from pedmassage.app import create_app
@@ -24,6 +25,8 @@ CHROMIUM = Path("/usr/bin/chromium")
 THERAPIST = "Sam Therapist"
 ACCOUNTS: dict[str, str] = {}
 """The live server's accounts, made with it: a therapist's API token."""
+ENGINES: dict[str, Engine] = {}
+"""The live server's database by base URL, for tests that make further accounts on it."""
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -69,6 +72,7 @@ def live_server(tmp_path: Path) -> Iterator[str]:
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.bind(("127.0.0.1", 0))  # the OS picks a free port, held until the server owns it
     host, port = sock.getsockname()
+    base_url = f"http://{host}:{port}"
     server = uvicorn.Server(
         uvicorn.Config(
             app, log_level="warning", log_config=None, lifespan="off", ws="none", http="h11"
@@ -78,8 +82,10 @@ def live_server(tmp_path: Path) -> Iterator[str]:
     thread.start()
     try:
         _wait_until_started(server)
-        yield f"http://{host}:{port}"
+        ENGINES[base_url] = engine
+        yield base_url
     finally:
+        ENGINES.pop(base_url, None)
         server.should_exit = True
         thread.join(timeout=10)
         sock.close()
