@@ -3,8 +3,9 @@
 Every HTTP test acts as a logged-in person, as every real request must. :class:`ActingClient`
 sends a bearer token with each request for the person the request itself names: a parent named by
 ``guardian=<guardian id>`` acts as that guardian's own account (linked to that child); a signer
-(``signer`` in the body) or a member of staff named by ``staff=<name>`` acts as a therapist of
-that name; anything else acts as the default therapist. Each account is real (argon2id password,
+(``signer``, ``author``, ``recorded_by`` or ``therapist`` in the body) or a member of staff
+named by ``staff=<name>`` acts as a therapist of that name, since records carry their author's
+own name; anything else acts as the default therapist. Each account is real (argon2id password,
 a token stored as a hash) and belongs to every site of the database, so the policy, the audit and
 the homecare checks all run exactly as in service. Tests that need someone else say so with
 :meth:`ActingClient.acting_as`.
@@ -134,7 +135,7 @@ class ActingClient(TestClient):
         guardian = named.get("guardian")
         if guardian and guardian_exists(self.engine, guardian):
             return ("guardian", guardian)
-        for field in ("signer", "staff"):
+        for field in ("signer", "author", "recorded_by", "therapist", "staff"):
             if named.get(field):
                 return ("therapist", " ".join(named[field].split()))
         return None

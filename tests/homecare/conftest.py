@@ -158,7 +158,10 @@ def api_cast(client: TestClient, now: datetime) -> ApiCast:
         json={"therapist": THERAPIST, "guardian_consent": True, "child_assent": True},
     )
     assert screened.status_code == 201, screened.text
-    joined = client.post(f"/api/v1/children/{child_id}/care-team", json={"staff_name": THERAPIST})
+    with client.acting_as("Program Lead", role="program_lead"):  # type: ignore[attr-defined]
+        joined = client.post(
+            f"/api/v1/children/{child_id}/care-team", json={"staff_name": THERAPIST}
+        )
     assert joined.status_code == 201, joined.text
     parents = client.get(f"/api/v1/children/{child_id}/parents", params={"staff": THERAPIST})
     assert parents.status_code == 200, parents.text

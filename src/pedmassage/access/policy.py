@@ -49,11 +49,12 @@ RULES: dict[str, dict[str, Scope]] = {
     # home programs: the family sees and writes its own part, staff of the site the rest
     "home.read": {**STAFF, **FAMILY},
     "home.routine": FAMILY,
+    "home.team": STAFF,
     "home.log": FAMILY,
     "home.confidence": FAMILY,
     "home.prescribe": THERAPISTS,
     "care_team.read": STAFF,
-    "care_team.manage": {"program_lead": "site", "therapist": "site"},
+    "care_team.manage": {"program_lead": "site"},
     "flags.read": {"program_lead": "site", "therapist": "site"},
     "flags.acknowledge": THERAPISTS,
     # accounts
@@ -152,6 +153,7 @@ ACTION_WORDS: dict[str, str] = {
     "session.amend": "add an addendum (a note) to a signed session",
     "home.read": "the child's home program, diary and flags summary",
     "home.routine": "the family's own routine page",
+    "home.team": "the child's home program beside the hospital sessions (staff page)",
     "home.log": "log a home session in the family diary",
     "home.confidence": "record the parent's confidence measure",
     "home.prescribe": "prescribe a home program",

@@ -170,9 +170,10 @@ def record_parent_measure(
 
 
 @router.get("/flags", dependencies=[allow("flags.read")])
-def open_flags(staff: StaffQuery, db: SessionDep) -> list[FlagPublic]:
+def open_flags(staff: StaffQuery, db: SessionDep, actor: ActorDep) -> list[FlagPublic]:
     """Open flags for the children on this person's care team, urgent first."""
-    return [flag_public(f) for f in service.open_flags(db=db, staff_name=staff)]
+    flags = service.open_flags(db=db, staff_name=staff, site_ids=actor.site_ids)
+    return [flag_public(f) for f in flags]
 
 
 @router.post("/flags/{flag_id}/acknowledge", dependencies=[allow("flags.acknowledge")])

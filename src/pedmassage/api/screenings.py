@@ -5,7 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 
 from pedmassage.api.deps import NowDep, SessionDep
-from pedmassage.http import allow
+from pedmassage.http import ActorDep, allow
+from pedmassage.http.guard import own_name
 from pedmassage.safety.contract import ScreeningInput, ScreeningResult
 from pedmassage.screenings import service
 from pedmassage.screenings.schemas import ScreeningCreate, ScreeningPublic
@@ -25,9 +26,15 @@ def evaluate(data: ScreeningInput, request: Request) -> ScreeningResult:
     "/children/{child_id}/screenings", status_code=201, dependencies=[allow("screening.create")]
 )
 def screen_child(
-    child_id: str, data: ScreeningCreate, db: SessionDep, now: NowDep, request: Request
+    child_id: str,
+    data: ScreeningCreate,
+    db: SessionDep,
+    now: NowDep,
+    request: Request,
+    actor: ActorDep,
 ) -> ScreeningPublic:
     """Screen a stored child now; the input, result and rule versions are kept for audit."""
+    data = data.model_copy(update={"therapist": own_name(actor, data.therapist, "therapist")})
     screening = service.screen_child(
         db=db, child_id=child_id, request=data, now=now, rulebook=request.app.state.rulebook
     )

@@ -8,7 +8,8 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
 from pedmassage.api.deps import NowDep, SessionDep
-from pedmassage.http import allow
+from pedmassage.http import ActorDep, allow
+from pedmassage.http.guard import own_name
 from pedmassage.outcomes import service as outcomes
 from pedmassage.outcomes.schemas import TrendPublic
 from pedmassage.screenings import service as screenings
@@ -48,9 +49,11 @@ def record_session(
     data: SessionCreate,
     db: SessionDep,
     now: NowDep,
+    actor: ActorDep,
     goals: list[str] = Query(default=["relaxation"]),
 ) -> SessionPublic:
     """Document a session; refused (and nothing stored) if it exceeds its screening."""
+    data = data.model_copy(update={"therapist": own_name(actor, data.therapist, "therapist")})
     record = service.record_session(db=db, child_id=child_id, data=data, now=now, goals=goals)
     return service.session_public(record)
 
@@ -58,7 +61,10 @@ def record_session(
 @router.post(
     "/children/{child_id}/sessions/drafts", status_code=201, dependencies=[allow("session.write")]
 )
-def create_draft(child_id: str, data: DraftCreate, db: SessionDep, now: NowDep) -> SessionPublic:
+def create_draft(
+    child_id: str, data: DraftCreate, db: SessionDep, now: NowDep, actor: ActorDep
+) -> SessionPublic:
+    data = data.model_copy(update={"therapist": own_name(actor, data.therapist, "therapist")})
     """Plan a session on a screening (409 on a hold); the lifecycle starts here."""
     return service.session_public(
         service.create_draft(db=db, child_id=child_id, data=data, now=now)
@@ -98,26 +104,34 @@ def end_early(session_id: str, data: SessionEnd, db: SessionDep, now: NowDep) ->
     "/sessions/{session_id}/adverse-events", status_code=201, dependencies=[allow("session.write")]
 )
 def adverse_event(
-    session_id: str, data: AdverseEventReportCreate, db: SessionDep, now: NowDep
+    session_id: str, data: AdverseEventReportCreate, db: SessionDep, now: NowDep, actor: ActorDep
 ) -> AdverseEventPublic:
+    recorded_by = own_name(actor, data.recorded_by, "recorded_by")
     event = service.add_adverse_event(
-        db=db, session_id=session_id, recorded_by=data.recorded_by, now=now, data=data
+        db=db, session_id=session_id, recorded_by=recorded_by, now=now, data=data
     )
     return AdverseEventPublic.model_validate(event)
 
 
 @router.post("/sessions/{session_id}/sign", dependencies=[allow("session.sign")])
-def sign(session_id: str, data: SignCreate, db: SessionDep, now: NowDep) -> SessionPublic:
+def sign(
+    session_id: str, data: SignCreate, db: SessionDep, now: NowDep, actor: ActorDep
+) -> SessionPublic:
     """Sign a finished session; it never changes afterwards (409 on any later edit)."""
     return service.session_public(
-        service.sign_session(db=db, session_id=session_id, signer=data.signer, now=now)
+        service.sign_session(
+            db=db, session_id=session_id, signer=own_name(actor, data.signer, "signer"), now=now
+        )
     )
 
 
 @router.post(
     "/sessions/{session_id}/addenda", status_code=201, dependencies=[allow("session.amend")]
 )
-def addendum(session_id: str, data: AddendumCreate, db: SessionDep, now: NowDep) -> AddendumPublic:
+def addendum(
+    session_id: str, data: AddendumCreate, db: SessionDep, now: NowDep, actor: ActorDep
+) -> AddendumPublic:
+    data = data.model_copy(update={"author": own_name(actor, data.author, "author")})
     """A correction to a signed session, with its author and time."""
     return AddendumPublic.model_validate(
         service.add_addendum(db=db, session_id=session_id, data=data, now=now)

@@ -300,8 +300,11 @@ def parent_measures(*, db: Session, viewer: Viewer, child_id: str) -> list[Paren
     return list(db.scalars(query.order_by(ParentMeasure.taken_at, ParentMeasure.id)))
 
 
-def open_flags(*, db: Session, staff_name: str) -> list[HomeFlag]:
-    """Unacknowledged flags of the children on this person's care team, urgent first."""
+def open_flags(
+    *, db: Session, staff_name: str, site_ids: frozenset[str] | None = None
+) -> list[HomeFlag]:
+    """Unacknowledged flags of the children on this person's care team (and of their sites,
+    when given: a name on a care team elsewhere opens nothing), urgent first."""
     name = Viewer.staff(staff_name).staff_name
     urgent_first = case((HomeFlag.urgency == "urgent", 0), else_=1)
     query = (
@@ -311,6 +314,8 @@ def open_flags(*, db: Session, staff_name: str) -> list[HomeFlag]:
         .options(selectinload(HomeFlag.log), selectinload(HomeFlag.child))
         .order_by(urgent_first, HomeFlag.raised_at, HomeFlag.id)
     )
+    if site_ids is not None:
+        query = query.join(Child, Child.id == HomeFlag.child_id).where(Child.site_id.in_(site_ids))
     return list(db.scalars(query))
 
 

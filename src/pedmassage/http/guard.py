@@ -131,3 +131,11 @@ def site_for_new_record(actor: Actor, requested: str | None) -> str | None:
             raise AccessDeniedError("A child can be added only to one of your own sites.")
         return requested
     return next(iter(actor.site_ids)) if len(actor.site_ids) == 1 else None
+
+
+def own_name(actor: Actor, given: str | None, field: str) -> str:
+    """The name a record carries is the logged-in person's own: a therapist records, signs and
+    amends under their own name, never another's. A name given in the request must be theirs."""
+    if given is not None and given.strip() and " ".join(given.split()) != actor.display_name:
+        raise AccessDeniedError(f"{field}: you record under your own name, {actor.display_name}.")
+    return actor.display_name

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from pedmassage.children import service as children
 from pedmassage.errors import ValidationError
-from pedmassage.http import allow
+from pedmassage.http import ActorDep, allow
 from pedmassage.planning.plan import SessionPlan
 from pedmassage.screenings import service as screenings
 from pedmassage.screenings.schemas import ScreeningPublic
@@ -62,7 +62,9 @@ FINISH_FIELDS = ("minutes", "pressure", "technique", "heart_rate", "spo2", "resp
 
 
 @router.post("/screenings/{screening_id}/drafts", dependencies=[allow("session.write")])
-def start_now(screening_id: str, form: FormDep, db: PageDb, now: NowDep) -> Response:
+def start_now(
+    screening_id: str, form: FormDep, db: PageDb, now: NowDep, actor: ActorDep
+) -> Response:
     """Plan a session on the screening (refused on a hold) and go to its start page."""
     screening = screenings.get_screening(db=db, screening_id=screening_id)
     draft = service.create_draft(
@@ -71,7 +73,7 @@ def start_now(screening_id: str, form: FormDep, db: PageDb, now: NowDep) -> Resp
         now=now,
         data=DraftCreate(
             screening_id=screening.id,
-            therapist=screening.actor,
+            therapist=actor.display_name,
             goals=form.values("goals") or list(DEFAULT_GOALS),
         ),
     )

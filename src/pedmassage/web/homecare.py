@@ -261,7 +261,8 @@ def _confidence_page(
 def flags_page(actor: ActorDep, request: Request, db: PageDb, staff: str = "") -> Response:
     """Open problems parents logged, for the children on this person's care team."""
     name = _staff_viewer(actor).staff_name or ""
-    found = [flag_public(f) for f in service.open_flags(db=db, staff_name=name)]
+    flags = service.open_flags(db=db, staff_name=name, site_ids=actor.site_ids)
+    found = [flag_public(f) for f in flags]
     return render(
         request,
         "homecare/flags.html",
@@ -278,7 +279,7 @@ def acknowledge(actor: ActorDep, flag_id: str, form: FormDep, db: PageDb, now: N
     return RedirectResponse(staff_link("/flags", staff), status_code=303)
 
 
-@router.get("/children/{child_id}/home-program", dependencies=[allow("home.read")])
+@router.get("/children/{child_id}/home-program", dependencies=[allow("home.team")])
 def child_home_page(
     actor: ActorDep, child_id: str, request: Request, db: PageDb, now: NowDep, staff: str = ""
 ) -> Response:

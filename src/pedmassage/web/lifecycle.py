@@ -17,7 +17,8 @@ from sqlalchemy.orm import Session
 
 from pedmassage.children import service as children
 from pedmassage.errors import ValidationError
-from pedmassage.http import allow
+from pedmassage.http import ActorDep, allow
+from pedmassage.http.guard import own_name
 from pedmassage.planning.plan import SessionPlan
 from pedmassage.sessions import service
 from pedmassage.sessions.lifecycle import TRANSITIONS, Action, next_state
@@ -94,12 +95,15 @@ def session_page(session_id: str, request: Request, db: PageDb, now: NowDep) -> 
 
 
 @router.post("/sessions/{session_id}/sign", dependencies=[allow("session.sign")])
-def sign(session_id: str, request: Request, form: FormDep, db: PageDb, now: NowDep) -> Response:
+def sign(
+    session_id: str, request: Request, form: FormDep, db: PageDb, now: NowDep, actor: ActorDep
+) -> Response:
     """Sign a finished session: from then on it takes only addenda."""
     require(db, session_id, "sign")
     try:
         data = validated(SignCreate, dict(form.present(("signer",))), {})
-        service.sign_session(db=db, session_id=session_id, signer=data.signer, now=now)
+        signer = own_name(actor, data.signer, "signer")
+        service.sign_session(db=db, session_id=session_id, signer=signer, now=now)
     except FormError as exc:
         return _refused(request, db, session_id, now, "sign", form, exc.errors)
     return RedirectResponse(f"/sessions/{session_id}", status_code=303)
@@ -107,12 +111,13 @@ def sign(session_id: str, request: Request, form: FormDep, db: PageDb, now: NowD
 
 @router.post("/sessions/{session_id}/addenda", dependencies=[allow("session.amend")])
 def add_addendum(
-    session_id: str, request: Request, form: FormDep, db: PageDb, now: NowDep
+    session_id: str, request: Request, form: FormDep, db: PageDb, now: NowDep, actor: ActorDep
 ) -> Response:
     """A correction to a signed session, with its author and time; the record stays as it was."""
     require(db, session_id, "amend")
     try:
         data = validated(AddendumCreate, dict(form.present(("author", "text"))), {})
+        data = data.model_copy(update={"author": own_name(actor, data.author, "author")})
         service.add_addendum(db=db, session_id=session_id, data=data, now=now)
     except FormError as exc:
         return _refused(request, db, session_id, now, "addendum", form, exc.errors)
@@ -121,7 +126,7 @@ def add_addendum(
 
 @router.post("/sessions/{session_id}/adverse-events", dependencies=[allow("session.write")])
 def add_adverse_event(
-    session_id: str, request: Request, form: FormDep, db: PageDb, now: NowDep
+    session_id: str, request: Request, form: FormDep, db: PageDb, now: NowDep, actor: ActorDep
 ) -> Response:
     """An adverse event with its severity and the action taken."""
     require(db, session_id, "record_adverse_event")
@@ -131,7 +136,7 @@ def add_adverse_event(
             db=db,
             session_id=session_id,
             data=data,
-            recorded_by=data.recorded_by,
+            recorded_by=own_name(actor, data.recorded_by, "recorded_by"),
             now=now,
         )
     except FormError as exc:

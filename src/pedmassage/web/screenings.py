@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session
 
 from pedmassage.children import service as children
 from pedmassage.errors import ValidationError
-from pedmassage.http import allow
+from pedmassage.http import ActorDep, allow
+from pedmassage.http.guard import own_name
 from pedmassage.safety.contract import Isolation, RespiratorySupport
 from pedmassage.screenings import service
 from pedmassage.screenings.schemas import ScreeningCreate
@@ -70,10 +71,13 @@ def screen_form(child_id: str, request: Request, db: PageDb, now: NowDep) -> Res
 
 
 @router.post("/children/{child_id}/screen", dependencies=[allow("screening.create")])
-def screen(child_id: str, request: Request, form: FormDep, db: PageDb, now: NowDep) -> Response:
+def screen(
+    child_id: str, request: Request, form: FormDep, db: PageDb, now: NowDep, actor: ActorDep
+) -> Response:
     """Store the screening (input, result, rule versions) and show its result page."""
     try:
         data = ScreeningCreate.model_validate(_screening_fields(form))
+        data = data.model_copy(update={"therapist": own_name(actor, data.therapist, "therapist")})
         screening = service.screen_child(
             db=db, child_id=child_id, request=data, now=now, rulebook=request.app.state.rulebook
         )

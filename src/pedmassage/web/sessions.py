@@ -19,7 +19,8 @@ from sqlalchemy.orm import Session
 
 from pedmassage.children import service as children
 from pedmassage.errors import ValidationError
-from pedmassage.http import allow
+from pedmassage.http import ActorDep, allow
+from pedmassage.http.guard import own_name
 from pedmassage.screenings import service as screenings
 from pedmassage.screenings.schemas import ScreeningPublic
 from pedmassage.sessions import service
@@ -84,6 +85,7 @@ def session_form(
     request: Request,
     db: PageDb,
     now: NowDep,
+    actor: ActorDep,
     goals: list[str] = Query(default=[]),
 ) -> Response:
     """The form pre-filled from the plan for the chosen goals; refused outright on a hold."""
@@ -91,19 +93,21 @@ def session_form(
     screening = screenings.screening_for_form(db=db, screening_id=screening_id)
     plan = screenings.plan_from_screening(db=db, screening_id=screening_id, goals=chosen)
     assent = screening_assent(screenings.assent_at_screening(db=db, screening_id=screening_id))
-    form = _defaults(screening, plan, now, _scales(db, screening, now), assent)
+    scales = _scales(db, screening, now)
+    form = _defaults(screening, plan, now, scales, assent, actor.display_name)
     return _form_page(request, db, screening, now, form, {}, chosen)
 
 
 @router.post("/screenings/{screening_id}/session", dependencies=[allow("session.write")])
 def record_session(
-    screening_id: str, request: Request, form: FormDep, db: PageDb, now: NowDep
+    screening_id: str, request: Request, form: FormDep, db: PageDb, now: NowDep, actor: ActorDep
 ) -> Response:
     """Store the session and return to the child, where it heads the history."""
     goals = tuple(form.values("goals")) or DEFAULT_GOALS
     screening = screenings.screening_for_form(db=db, screening_id=screening_id)
     try:
         data = session_create(form, screening_id)
+        data = data.model_copy(update={"therapist": own_name(actor, data.therapist, "therapist")})
         service.record_session(db=db, child_id=screening.child_id, data=data, now=now, goals=goals)
     except FormError as exc:
         return _refused(request, db, screening_id, now, form, exc.errors, goals)
@@ -169,12 +173,14 @@ def _defaults(
     now: datetime,
     scales: list[ScaleForm],
     assent: str,
+    therapist: str,
 ) -> FormInput:
-    """Pre-filled from the plan, so a busy therapist only corrects what differed."""
+    """Pre-filled from the plan and the logged-in therapist, so a busy therapist only corrects
+    what differed."""
     start = default_start(now, screening.assessed_at)
     return FormInput(
         {
-            "therapist": [screening.actor],
+            "therapist": [therapist],
             "started_at": [local_input_value(start)],
             **planned_delivery(plan, screening.result.modifications),
             "consent_method": ["in_person"],
