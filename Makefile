@@ -43,6 +43,7 @@ bench: install
 	$(BIN)/python bench/cli_startup.py
 	$(BIN)/python bench/screening.py
 	$(BIN)/python bench/meta_analysis.py
+	$(BIN)/python bench/pages.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache

@@ -226,6 +226,9 @@ class World:
     records: dict[str, Records]
     """By ownership: ``owner`` (the actor's site, linked child, own session), ``colleague`` (the
     same child, a session another therapist gave), ``non-owner`` (a child of another site)."""
+    others_token: tuple[str, str]
+    """A token of an account none of the actors is (its id, its owner's user id): one's own
+    tokens are one's own business only."""
 
 
 def measured(code: str, value: float, unit: str) -> Measurement:
@@ -348,10 +351,28 @@ def world(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> It
     shutil.copy(sqlite_template, path)
     engine = make_engine(f"sqlite:///{path}")
     actors, tokens, records = build_world(engine)
+    others = someone_elses_token(engine)
     app = create_app(Settings(database_url=str(engine.url)), engine=engine, clock=lambda: NOW)
     with TestClient(app, follow_redirects=False) as client:
-        yield World(client=client, actors=actors, tokens=tokens, records=records)
+        yield World(
+            client=client, actors=actors, tokens=tokens, records=records, others_token=others
+        )
     engine.dispose()
+
+
+def someone_elses_token(engine: Any) -> tuple[str, str]:
+    from pedmassage.access.schemas import UserCreate
+    from pedmassage.access.service import add_user
+    from pedmassage.access.tokens import create_token
+    from pedmassage.db import unit_of_work
+
+    with unit_of_work(engine) as db:
+        data = UserCreate(
+            username="someone-else", role="researcher", password="another-long-phrase-42"
+        )
+        owner = add_user(db=db, data=data, now=NOW)
+        token = create_token(db=db, username="someone-else", now=NOW)
+        return token.id, owner.id
 
 
 # --- the requests ----------------------------------------------------------------------------
@@ -387,7 +408,7 @@ CASES = cases(ROUTES.declared)
 
 
 def url_for(case: Case, world: World) -> str:
-    values = dict(KNOWLEDGE_PARAMS)
+    values = dict(KNOWLEDGE_PARAMS, token_id=world.others_token[0])
     values.update(
         world.records["owner" if case.ownership == "no record" else case.ownership].path_values()
     )
@@ -420,6 +441,8 @@ def expected(case: Case, world: World) -> tuple[bool, str]:
     else:
         records = world.records.get(case.ownership)
         target = records.target(case.route) if records and case.route.names_a_record else Target()
+        if "{token_id}" in case.route.path:
+            target = Target(user_id=world.others_token[1])
         decision = decide(world.actors[case.role], case.route.action, target)
     return decision.allowed, decision.reason
 

@@ -24,6 +24,7 @@ from pedmassage.access.tokens import digest
 THROTTLE_WINDOW = timedelta(minutes=15)
 MAX_FAILURES_PER_ACCOUNT = 5
 MAX_FAILURES_PER_ADDRESS = 20
+SEEN_REFRESH = timedelta(minutes=1)
 
 
 @dataclass(frozen=True)
@@ -67,18 +68,23 @@ def login_for_key(
     *, db: Session, key: str, now: datetime, idle: timedelta
 ) -> tuple[Actor, LoginSession] | None:
     """The actor behind a session cookie, or None when it is unknown, ended, idle too long, or
-    its user disabled. Seeing it refreshes its idle clock."""
+    its user disabled. Seeing it refreshes its idle clock, at most once a minute: a write on
+    every page would cost more than the minute of idle time it could ever add."""
     query = select(LoginSession).where(LoginSession.key_hash == digest(key))
-    login = db.scalar(query.options(selectinload(LoginSession.user)))
+    login = db.scalar(
+        query.options(
+            selectinload(LoginSession.user).selectinload(User.sites),
+            selectinload(LoginSession.user).selectinload(User.children),
+        )
+    )
     if login is None or login.ended_at is not None or not login.user.active:
         return None
     if now - login.last_seen_at > idle:
         login.ended_at = now
         return None
-    login.last_seen_at = now
-    user = db.scalar(_user_query().where(User.id == login.user_id))
-    assert user is not None
-    return actor_for(user), login
+    if now - login.last_seen_at >= SEEN_REFRESH:
+        login.last_seen_at = now
+    return actor_for(login.user), login
 
 
 def log_out(*, db: Session, key: str, now: datetime) -> None:

@@ -47,6 +47,14 @@ class UserPublic(BaseModel):
     created_at: datetime
 
 
+class TokenCreate(BaseModel):
+    """A new token for oneself; it expires after 1 to 365 days (90 unless said)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    expires_days: int = Field(90, ge=1, le=365)
+
+
 class TokenPublic(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 

@@ -60,6 +60,14 @@ def list_tokens(*, db: Session, username: str | None = None) -> list[TokenPublic
     return [TokenPublic.model_validate(t) for t in db.scalars(query)]
 
 
+def token_owner(*, db: Session, token_id: str) -> str:
+    """The user a token belongs to (what the policy needs to know about it)."""
+    token = db.get(ApiToken, token_id)
+    if token is None:
+        raise NotFoundError("token", token_id)
+    return token.user_id
+
+
 def revoke_token(*, db: Session, token_id: str, now: datetime) -> TokenPublic:
     token = db.get(ApiToken, token_id)
     if token is None:

@@ -25,6 +25,8 @@ def target_of(db: Session, path: Mapping[str, str]) -> Target:
         return _flag(db, path["flag_id"])
     if "child_id" in path:
         return _child(db, path["child_id"])
+    if "token_id" in path:
+        return Target(user_id=_token_owner(db, path["token_id"]))
     return Target()
 
 
@@ -53,6 +55,12 @@ def _program(db: Session, program_id: str) -> Target:
 
     child_id, site_id = program_site(db=db, program_id=program_id)
     return Target(child_id=child_id, site_id=site_id)
+
+
+def _token_owner(db: Session, token_id: str) -> str:
+    from pedmassage.access.tokens import token_owner
+
+    return token_owner(db=db, token_id=token_id)
 
 
 def _flag(db: Session, flag_id: str) -> Target:
