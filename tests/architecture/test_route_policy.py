@@ -229,6 +229,8 @@ class World:
     others_token: tuple[str, str]
     """A token of an account none of the actors is (its id, its owner's user id): one's own
     tokens are one's own business only."""
+    spare_user: str
+    """A therapist account of the owner's site that those who manage accounts may disable."""
 
 
 def measured(code: str, value: float, unit: str) -> Measurement:
@@ -352,10 +354,16 @@ def world(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> It
     engine = make_engine(f"sqlite:///{path}")
     actors, tokens, records = build_world(engine)
     others = someone_elses_token(engine)
+    spare = spare_account(engine, records["owner"].site_id)
     app = create_app(Settings(database_url=str(engine.url)), engine=engine, clock=lambda: NOW)
     with TestClient(app, follow_redirects=False) as client:
         yield World(
-            client=client, actors=actors, tokens=tokens, records=records, others_token=others
+            client=client,
+            actors=actors,
+            tokens=tokens,
+            records=records,
+            others_token=others,
+            spare_user=spare,
         )
     engine.dispose()
 
@@ -373,6 +381,21 @@ def someone_elses_token(engine: Any) -> tuple[str, str]:
         owner = add_user(db=db, data=data, now=NOW)
         token = create_token(db=db, username="someone-else", now=NOW)
         return token.id, owner.id
+
+
+def spare_account(engine: Any, site_id: str) -> str:
+    from pedmassage.access.schemas import UserCreate
+    from pedmassage.access.service import add_user
+    from pedmassage.db import unit_of_work
+
+    with unit_of_work(engine) as db:
+        data = UserCreate(
+            username="spare-therapist",
+            role="therapist",
+            sites=[site_id],
+            password="another-long-phrase-43",
+        )
+        return add_user(db=db, data=data, now=NOW).id
 
 
 # --- the requests ----------------------------------------------------------------------------
@@ -408,7 +431,7 @@ CASES = cases(ROUTES.declared)
 
 
 def url_for(case: Case, world: World) -> str:
-    values = dict(KNOWLEDGE_PARAMS, token_id=world.others_token[0])
+    values = dict(KNOWLEDGE_PARAMS, token_id=world.others_token[0], user_id=world.spare_user)
     values.update(
         world.records["owner" if case.ownership == "no record" else case.ownership].path_values()
     )

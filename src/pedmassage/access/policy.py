@@ -134,6 +134,29 @@ def _within(scope: Scope, actor: Actor, target: Target) -> bool:
     return in_site
 
 
+ASSIGNABLE: dict[str, tuple[str, ...]] = {
+    "administrator": ROLES,
+    "program_lead": ("program_lead", "therapist", "physician", "guardian"),
+}
+"""Which roles a person who manages users may give: a lead never makes an administrator or a
+researcher (who sees no identifiable data, and is set up with a study)."""
+
+
+def decide_account(actor: Actor, role: str, site_ids: frozenset[str]) -> Decision:
+    """May ``actor`` add, change or disable an account with ``role`` at ``site_ids`` (for a
+    guardian, the sites of their children)? A lead manages accounts of their own sites only."""
+    allowed = decide(actor, "user.manage", Target())
+    if not allowed.allowed:
+        return allowed
+    if role not in ASSIGNABLE.get(actor.role, ()):
+        return Decision(False, f"a {actor.role} may not manage {role} accounts")
+    if RULES["user.manage"][actor.role] == "any":
+        return allowed
+    if not site_ids or not site_ids <= actor.site_ids:
+        return Decision(False, f"the account is outside the {actor.role}'s sites")
+    return Decision(True, f"{actor.role} may manage {role} accounts of their sites")
+
+
 def roles_allowed(action: str) -> dict[str, Scope]:
     """Which roles may take ``action``, and within what scope (for the documentation)."""
     return dict(RULES[action])

@@ -67,6 +67,14 @@ def get_user(*, db: Session, username: str, missing_ok: bool = False) -> User | 
     return user
 
 
+def username_of(*, db: Session, user_id: str) -> str:
+    """The username of an account by its opaque id (ids, not names, go in URLs)."""
+    user = db.get(User, user_id)
+    if user is None:
+        raise NotFoundError("user", user_id)
+    return user.username
+
+
 def list_users(*, db: Session) -> list[UserPublic]:
     query = select(User).options(selectinload(User.sites), selectinload(User.children))
     return [user_public(db, u) for u in db.scalars(query.order_by(User.username))]
@@ -130,3 +138,35 @@ def _end_logins(db: Session, user: User, now: datetime) -> None:
     )
     for login in db.scalars(query):
         login.ended_at = now
+
+
+def account_sites(
+    *, db: Session, username: str | None = None, data: UserCreate | None = None
+) -> frozenset[str]:
+    """The sites an account belongs to: a member of staff's own, a guardian's children's."""
+    if data is not None:
+        if data.role == "guardian":
+            return _children_sites(db, data.children)
+        return frozenset(find_site(db=db, site=s).id for s in data.sites)
+    user = _existing(db, username or "")
+    if user.role == "guardian":
+        return _children_sites(db, [c.child_id for c in user.children])
+    return frozenset(s.site_id for s in user.sites)
+
+
+def _children_sites(db: Session, child_ids: list[str]) -> frozenset[str]:
+    rows = db.scalars(select(Child.site_id).where(Child.id.in_(child_ids)))
+    return frozenset(rows)
+
+
+def users_of_sites(*, db: Session, site_ids: frozenset[str] | None) -> list[UserPublic]:
+    """Users, or those of the given sites only (a guardian by their children's sites)."""
+    users = list_users(db=db)
+    if site_ids is None:
+        return users
+    found = []
+    for public in users:
+        sites = account_sites(db=db, username=public.username)
+        if sites & site_ids:
+            found.append(public)
+    return found

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from pedmassage.api import children, evidence, health, homecare, screenings, sessions, tokens
+from pedmassage.api import children, evidence, health, homecare, screenings, sessions, tokens, users
 
 API_PREFIX = "/api/"
 """Every API path starts here; errors on these paths are answered in JSON."""
 
 
 def install(app: FastAPI) -> None:
-    for module in (health, children, screenings, sessions, homecare, evidence, tokens):
+    for module in (health, children, screenings, sessions, homecare, evidence, tokens, users):
         app.include_router(module.router)

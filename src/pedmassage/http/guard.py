@@ -90,6 +90,7 @@ def _refused(
 
     db.rollback()  # the request writes nothing more, and its lock is free for the audit entry
     outcome = "denied" if actor.authenticated else "unauthenticated"
+    request.state.refusal_audited = True
     append_now(
         engine=request.app.state.engine,
         event=_event(request, actor, action, target, outcome),
@@ -120,6 +121,20 @@ def _event(request: Request, actor: Actor, action: str, target: Target, outcome:
         address=client_address(request),
         outcome=outcome,
     )
+
+
+def audit_refusal(request: Request, exc: Exception, now: Any) -> None:
+    """A refusal raised past the guard (a record-level check: the care team, a name that is not
+    the person's own, an account outside a lead's sites) is audited too, once, after the request's
+    transaction has rolled back."""
+    from pedmassage.audit.service import append_now
+
+    actor = getattr(request.state, "actor", None)
+    if getattr(request.state, "refusal_audited", False) or not isinstance(actor, Actor):
+        return
+    request.state.refusal_audited = True
+    event = _event(request, actor, "refused", Target(), "denied")
+    append_now(engine=request.app.state.engine, event=event, at=now)
 
 
 def site_for_new_record(actor: Actor, requested: str | None) -> str | None:
