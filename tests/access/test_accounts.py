@@ -167,3 +167,39 @@ def test_a_first_child_creates_the_only_site_and_later_ones_join_it(
     with pytest.raises(ValidationError) as refused:
         site_for_new_child(db=db, site=None, now=now)
     assert refused.value.field == "site_id"
+
+
+def test_two_accounts_cannot_share_a_display_name(db: Session, now: datetime, ward: str) -> None:
+    """Records, signatures and care teams carry the name: one name, one person."""
+    user(db, now)
+    with pytest.raises(ConflictError) as refused:
+        user(db, now, username="okafor2")
+    assert refused.value.field == "display_name"
+
+
+def test_a_new_password_or_a_disabled_account_revokes_every_token(
+    db: Session, now: datetime, ward: str
+) -> None:
+    user(db, now)
+    token = tokens.create_token(db=db, username="okafor", now=now)
+    set_password(db=db, username="okafor", password="another-long-secret-phrase", now=now)
+    assert tokens.actor_for_token(db=db, secret=token.secret, now=now) is None
+
+
+def test_attempts_while_locked_out_do_not_extend_the_lock(
+    db: Session, now: datetime, ward: str
+) -> None:
+    user(db, now)
+    for i in range(logins.MAX_FAILURES_PER_ACCOUNT):
+        logins.log_in(db=db, username="okafor", password="nope", address=f"a{i}", now=now)
+    almost_over = now + logins.THROTTLE_WINDOW - timedelta(seconds=1)
+    logins.log_in(db=db, username="okafor", password="nope", address="b", now=almost_over)
+    after = now + logins.THROTTLE_WINDOW + timedelta(seconds=1)
+    opened = logins.log_in(db=db, username="okafor", password=PASSWORD, address="b", now=after)
+    assert opened.user is not None
+
+
+def test_a_guardian_has_no_sites_of_their_own(db: Session, now: datetime, ward: str) -> None:
+    with pytest.raises(ValidationError) as refused:
+        user(db, now, username="parent", role="guardian", sites=["Ward 4"], children=["x"])
+    assert refused.value.field == "sites"

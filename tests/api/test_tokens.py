@@ -30,3 +30,19 @@ def test_a_token_lives_at_most_a_year(client: TestClient) -> None:
     refused = client.post("/api/v1/tokens", json={"expires_days": 366})
     assert refused.status_code == 422
     assert refused.json()["detail"][0]["field"] == "expires_days"
+
+
+def test_a_web_login_cannot_mint_a_token(client: TestClient) -> None:
+    """A borrowed browser session must not outlive its idle log-off as a year-long token."""
+    from tests.identities import PASSWORD, username_of
+
+    client.get("/api/v1/tokens")  # the default account exists
+    with client.logged_out():  # type: ignore[attr-defined]
+        client.post(
+            "/login",
+            data={"username": username_of("therapist", "Test Therapist"), "password": PASSWORD},
+        )
+        page = client.get("/")
+        csrf = page.text.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+        refused = client.post("/api/v1/tokens", json={}, headers={"X-CSRF-Token": csrf})
+    assert refused.status_code == 403

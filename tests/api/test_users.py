@@ -6,6 +6,7 @@ or a researcher, never an account of another site. Every refusal is in the audit
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -13,6 +14,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from tests.identities import EPOCH
 
+from pedmassage.access.tokens import create_token
 from pedmassage.audit.models import AuditEntry
 from pedmassage.db import unit_of_work
 from pedmassage.sites.service import add_site
@@ -64,16 +66,19 @@ def test_a_therapist_manages_no_accounts(client: TestClient) -> None:
 
 
 def test_a_lead_disables_an_account_of_their_site_and_its_token_stops_working(
-    client: TestClient,
+    client: TestClient, now: datetime
 ) -> None:
     with client.acting_as(*LEAD):  # type: ignore[attr-defined]
         created = client.post("/api/v1/users", json=account("tam", "therapist", ["Main site"]))
-    with client.acting_as("tam"):  # type: ignore[attr-defined]
-        assert client.get("/api/v1/children").status_code == 200
+    with unit_of_work(client.engine) as db:  # type: ignore[attr-defined]
+        secret = create_token(db=db, username="tam", now=now, expires_days=30).secret
+    own = {"Authorization": f"Bearer {secret}"}
+    assert client.get("/api/v1/users", headers=own).status_code == 403  # a therapist's rights
     user_id = created.json()["id"]
     with client.acting_as(*LEAD):  # type: ignore[attr-defined]
         disabled = client.post(f"/api/v1/users/{user_id}/disable")
     assert disabled.status_code == 200 and disabled.json()["active"] is False
+    assert client.get("/api/v1/users", headers=own).status_code == 401
 
 
 def test_a_refusal_past_the_guard_is_in_the_audit_log(client: TestClient, other_site: str) -> None:
@@ -84,4 +89,4 @@ def test_a_refusal_past_the_guard_is_in_the_audit_log(client: TestClient, other_
             (e.action, e.outcome, e.resource)
             for e in db.scalars(select(AuditEntry).order_by(AuditEntry.seq))
         ]
-    assert ("refused", "denied", "POST /api/v1/users") in outcomes
+    assert ("user.manage", "denied", "POST /api/v1/users") in outcomes

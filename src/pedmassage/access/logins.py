@@ -42,7 +42,8 @@ def log_in(
     *, db: Session, username: str, password: str, address: str, now: datetime
 ) -> LoginResult:
     if _throttled(db, username, address, now):
-        _fail(db, username, address, now)
+        # Not counted as another failure: an attempt made while locked out must not extend the
+        # lock, or anyone could keep an account locked by trying every few minutes.
         return LoginResult(None, None, "too many failed logins", throttled=True)
     user = db.scalar(_user_query().where(User.username == username))
     if user is None:

@@ -20,8 +20,9 @@ class User(Base):
 
     id: Mapped[str] = mapped_column(id_column_type(), primary_key=True, default=new_id)
     username: Mapped[str] = mapped_column(String(80), unique=True)
-    display_name: Mapped[str] = mapped_column(String(80))
-    """The name written on what the user records and signs (as on a care team)."""
+    display_name: Mapped[str] = mapped_column(String(80), unique=True)
+    """The name written on what the user records and signs (as on a care team); unique, since
+    two accounts with one name could act as each other."""
     role: Mapped[str] = mapped_column(String(20))  # see access.roles.ROLES
     password_hash: Mapped[str] = mapped_column(String(200))
     active: Mapped[bool] = mapped_column(Boolean, default=True)

@@ -11,7 +11,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from pedmassage.access.models import GuardianLink, LoginSession, User, UserSite
+from pedmassage.access.models import ApiToken, GuardianLink, LoginSession, User, UserSite
 from pedmassage.access.passwords import check_password, hash_password
 from pedmassage.access.policy import Actor
 from pedmassage.access.roles import STAFF_ROLES
@@ -26,6 +26,15 @@ def add_user(*, db: Session, data: UserCreate, now: datetime) -> User:
     check_password(data.password, data.username)
     if get_user(db=db, username=data.username, missing_ok=True) is not None:
         raise ConflictError(f"The username {data.username} is taken.", field="username")
+    display_name = data.display_name or data.username
+    if db.scalar(select(User.id).where(User.display_name == display_name)) is not None:
+        raise ConflictError(
+            "Another account has this display name: records and care teams carry it, so it "
+            "must name one person.",
+            field="display_name",
+        )
+    if data.role == "guardian" and data.sites:
+        raise ValidationError("sites", data.sites, "none for a guardian (their children's sites)")
     sites = [find_site(db=db, site=s) for s in dict.fromkeys(data.sites)]
     if data.role in STAFF_ROLES and not sites:
         raise ValidationError("sites", [], "at least one site for a member of staff")
@@ -35,7 +44,7 @@ def add_user(*, db: Session, data: UserCreate, now: datetime) -> User:
         raise ValidationError("children", data.children, "children only for a guardian")
     user = User(
         username=data.username,
-        display_name=data.display_name or data.username,
+        display_name=display_name,
         role=data.role,
         password_hash=hash_password(data.password),
         active=True,
@@ -85,6 +94,7 @@ def disable_user(*, db: Session, username: str, now: datetime) -> User:
     user = _existing(db, username)
     user.active = False
     _end_logins(db, user, now)
+    _revoke_tokens(db, user, now)
     db.flush()
     return user
 
@@ -95,6 +105,7 @@ def set_password(*, db: Session, username: str, password: str, now: datetime) ->
     check_password(password, username)
     user.password_hash, user.password_changed_at = hash_password(password), now
     _end_logins(db, user, now)
+    _revoke_tokens(db, user, now)
     db.flush()
     return user
 
@@ -130,6 +141,13 @@ def _existing(db: Session, username: str) -> User:
     user = get_user(db=db, username=username)
     assert user is not None  # get_user raises when missing
     return user
+
+
+def _revoke_tokens(db: Session, user: User, now: datetime) -> None:
+    """A new password or a disabled account revokes every token: one may have leaked with it."""
+    query = select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+    for token in db.scalars(query):
+        token.revoked_at = now
 
 
 def _end_logins(db: Session, user: User, now: datetime) -> None:

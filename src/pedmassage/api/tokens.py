@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 
 from pedmassage.access import tokens
 from pedmassage.access.schemas import TokenCreate, TokenCreatedPublic, TokenPublic
+from pedmassage.errors import AccessDeniedError
 from pedmassage.http import ActorDep, NowDep, SessionDep, allow
 
 router = APIRouter(prefix="/api/v1/tokens", tags=["tokens"])
@@ -19,9 +20,12 @@ def list_tokens(db: SessionDep, actor: ActorDep) -> list[TokenPublic]:
 
 @router.post("", status_code=201, dependencies=[allow("token.manage")])
 def create_token(
-    data: TokenCreate, db: SessionDep, now: NowDep, actor: ActorDep
+    data: TokenCreate, db: SessionDep, now: NowDep, actor: ActorDep, request: Request
 ) -> TokenCreatedPublic:
-    """A new token with the caller's rights; ``secret`` is shown this once."""
+    """A new token with the caller's rights; ``secret`` is shown this once. Made with a token,
+    not from a web login: a borrowed browser session must not outlive its idle log-off."""
+    if getattr(request.state, "via", None) != "token":
+        raise AccessDeniedError("Tokens are made with a token or at the command line.")
     return tokens.create_token(
         db=db, username=actor.username, now=now, expires_days=data.expires_days
     )

@@ -43,6 +43,7 @@ def allow(action: str) -> Any:
         request: Request, db: SessionDep, now: NowDep, actor: ActorDep, _: None = Depends(_csrf)
     ) -> Actor:
         target = target_of(db, request.path_params) if actor.authenticated else Target()
+        request.state.policy = (action, target)  # for a refusal raised past the guard
         decision = decide(actor, action, target)
         if not decision.allowed:
             _refused(request, db, actor, action, target, decision, now)
@@ -133,7 +134,8 @@ def audit_refusal(request: Request, exc: Exception, now: Any) -> None:
     if getattr(request.state, "refusal_audited", False) or not isinstance(actor, Actor):
         return
     request.state.refusal_audited = True
-    event = _event(request, actor, "refused", Target(), "denied")
+    action, target = getattr(request.state, "policy", ("refused", Target()))
+    event = _event(request, actor, action, target, "denied")
     append_now(engine=request.app.state.engine, event=event, at=now)
 
 

@@ -50,6 +50,7 @@ def headers_for(path: str) -> dict[str, str]:
         "x-content-type-options": "nosniff",
         "x-frame-options": "DENY",
         "referrer-policy": "same-origin",
+        "strict-transport-security": "max-age=31536000",
     }
     if not path.startswith(CACHEABLE_PREFIXES):
         found["cache-control"] = "no-store"
