@@ -199,3 +199,16 @@ def test_no_home_page_puts_a_name_of_the_child_in_a_link_or_a_redirect(
         urls += re.findall(r'(?:href|src|action)="([^"]*)"', html)
 
     assert not [u for u in urls if "Zara" in u or "Synthetic" in u]
+
+
+def test_a_parents_reading_of_their_routine_is_in_their_childs_audit_history(
+    client: TestClient, api_cast: ApiCast
+) -> None:
+    from pedmassage.audit.service import child_history
+    from pedmassage.db import unit_of_work
+
+    client.get(f"/home?guardian={api_cast.guardian_id}")
+
+    with unit_of_work(client.engine) as db:  # type: ignore[attr-defined]
+        history = [(e.role, e.action) for e in child_history(db=db, child_id=api_cast.child_id)]
+    assert ("guardian", "home.routine") in history

@@ -84,6 +84,14 @@ def child_site(*, db: Session, child_id: str) -> str:
     return site_id
 
 
+def guardian_child(*, db: Session, guardian_id: str) -> str:
+    """The child a guardian record belongs to."""
+    child_id = db.scalar(select(Guardian.child_id).where(Guardian.id == guardian_id))
+    if child_id is None:
+        raise NotFoundError("guardian", guardian_id)
+    return child_id
+
+
 def list_children(
     *,
     db: Session,

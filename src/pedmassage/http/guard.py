@@ -23,7 +23,7 @@ from pedmassage.access.policy import Actor, Decision, Target, decide
 from pedmassage.errors import AccessDeniedError, AuthenticationRequiredError
 from pedmassage.http.actor import ActorDep, client_address
 from pedmassage.http.scope import NowDep, SessionDep
-from pedmassage.http.targets import target_of
+from pedmassage.http.targets import family_target, target_of
 
 UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 CSRF_FIELD = "csrf_token"
@@ -43,6 +43,8 @@ def allow(action: str) -> Any:
         request: Request, db: SessionDep, now: NowDep, actor: ActorDep, _: None = Depends(_csrf)
     ) -> Actor:
         target = target_of(db, request.path_params) if actor.authenticated else Target()
+        if target == Target() and actor.role == "guardian":
+            target = family_target(db, actor, request.query_params.get("guardian"))
         request.state.policy = (action, target)  # for a refusal raised past the guard
         decision = decide(actor, action, target)
         if not decision.allowed:

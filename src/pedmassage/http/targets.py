@@ -11,7 +11,23 @@ from collections.abc import Mapping
 
 from sqlalchemy.orm import Session
 
-from pedmassage.access.policy import Target
+from pedmassage.access.policy import Actor, Target
+
+
+def family_target(db: Session, actor: Actor, guardian: str | None) -> Target:
+    """A parent's own pages name no record: they are about the child of the guardian record the
+    link names (which must be the parent's own), or else of the parent's first one, as the pages
+    themselves choose. Knowing the child puts it in the audit entry, and in the policy's check."""
+    chosen = guardian if guardian in actor.guardian_ids else min(actor.guardian_ids, default=None)
+    if chosen is None:
+        return Target()
+    return _child(db, guardian_child_of(db, chosen))
+
+
+def guardian_child_of(db: Session, guardian_id: str) -> str:
+    from pedmassage.children.service import guardian_child
+
+    return guardian_child(db=db, guardian_id=guardian_id)
 
 
 def target_of(db: Session, path: Mapping[str, str]) -> Target:
