@@ -221,3 +221,20 @@ def test_the_session_lifecycle_from_the_command_line(cli: Invoke, tmp_path: Path
     )
     shown = json.loads(cli("session", "show", session_id).output)
     assert shown["status"] == "signed" and shown["addenda"][0]["text"] == "hand only"
+
+
+def test_the_operator_is_audited_for_every_command_on_the_database(
+    cli: Invoke, tmp_path: Path
+) -> None:
+    """The command line is the machine's operator, and is audited as such, child by child."""
+    import json
+
+    assert cli("db", "upgrade").exit_code == 0
+    added = cli("child", "add", "--file", str(child_json(tmp_path)))
+    child_id = added.output.strip()
+    assert cli("child", "show", child_id).exit_code == 0
+
+    shown = json.loads(cli("audit", "show", "--child", child_id, "--json").output)
+    reads = [e for e in shown if e["action"] == "children.show"]
+    assert reads and reads[0]["role"] == "operator"
+    assert reads[0]["actor"].startswith("operator:")

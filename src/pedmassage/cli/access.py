@@ -13,6 +13,7 @@ from datetime import datetime
 import typer
 
 from pedmassage.cli.common import (
+    OPERATOR_AUDITED,
     console,
     database,
     fail,
@@ -45,6 +46,7 @@ def _audit(db: object, action: str, resource: str, at: datetime) -> None:
 
     assert isinstance(db, Session)
     append(db=db, event=operator_event(action, resource), at=at)
+    db.info[OPERATOR_AUDITED] = True
 
 
 def _password(password_stdin: bool) -> str:

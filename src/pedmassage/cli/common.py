@@ -6,6 +6,7 @@ import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from functools import wraps
 from pathlib import Path
@@ -29,9 +30,17 @@ def console(stderr: bool = False) -> Console:
     return Console(stderr=stderr, highlight=False)
 
 
+OPERATOR_AUDITED = "operator_audited"
+"""Set in a session's ``info`` by a command that records its own, more precise audit entry."""
+
+
 @contextmanager
 def database() -> Iterator[Session]:
-    """One use case, one transaction, on a database that must be migrated to head."""
+    """One use case, one transaction, on a database that must be migrated to head.
+
+    The machine's operator is audited as such: unless the command recorded its own entry, the
+    command itself (its name and, where it names one, the child) is recorded with its work.
+    """
     from pedmassage.config import get_settings
     from pedmassage.db import engine_for, unit_of_work
     from pedmassage.migrations import ensure_current
@@ -40,6 +49,24 @@ def database() -> Iterator[Session]:
     ensure_current(engine)
     with unit_of_work(engine) as session:
         yield session
+        if not session.info.get(OPERATOR_AUDITED):
+            _audit_command(session)
+
+
+_COMMAND: ContextVar[tuple[str, dict[str, Any]]] = ContextVar(
+    "pedmassage_command", default=("command", {})
+)
+"""The command running now and its arguments, set by :func:`handles_errors`."""
+
+
+def _audit_command(session: Session) -> None:
+    from pedmassage.audit.service import append
+
+    action, params = _COMMAND.get()
+    child = params.get("child_id") or params.get("child")
+    child_id = child if isinstance(child, str) else None
+    event = operator_event(action, f"cli {action}", child_id)
+    append(db=session, event=event, at=now())
 
 
 def now() -> datetime:
@@ -74,6 +101,9 @@ def handles_errors(fn: Callable[P, R]) -> Callable[P, R]:
     @wraps(fn)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         from pydantic import ValidationError as PydanticError
+
+        group = fn.__module__.rsplit(".", 1)[-1]
+        _COMMAND.set((f"{group}.{fn.__name__}"[:60], dict(kwargs)))
 
         from pedmassage.errors import (
             AccessDeniedError,
