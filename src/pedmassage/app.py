@@ -58,13 +58,11 @@ def _route_errors(app: FastAPI) -> None:
     """Each error goes to the edge its request came through: JSON under /api, a page elsewhere."""
     from pedmassage.api import errors as api_errors
     from pedmassage.api.routes import API_PREFIX
-    from pedmassage.errors import AccessDeniedError
-    from pedmassage.http.guard import audit_refusal
+    from pedmassage.http.guard import audit_failure
     from pedmassage.web import errors as web_errors
 
     def handler(request: Request, exc: Exception) -> Response:
-        if isinstance(exc, AccessDeniedError):
-            audit_refusal(request, exc, request.app.state.clock())
+        audit_failure(request, exc, request.app.state.clock())
         if request.url.path.startswith(API_PREFIX):
             return api_errors.error_response(request, exc)
         return web_errors.error_page(request, exc)

@@ -42,6 +42,7 @@ def allow(action: str) -> Any:
     def guard(
         request: Request, db: SessionDep, now: NowDep, actor: ActorDep, _: None = Depends(_csrf)
     ) -> Actor:
+        request.state.policy = (action, Target())  # an unknown id below is still audited
         target = target_of(db, request.path_params) if actor.authenticated else Target()
         if target == Target() and actor.role == "guardian":
             target = family_target(db, actor, request.query_params.get("guardian"))
@@ -158,3 +159,34 @@ def own_name(actor: Actor, given: str | None, field: str) -> str:
     if given is not None and given.strip() and " ".join(given.split()) != actor.display_name:
         raise AccessDeniedError(f"{field}: you record under your own name, {actor.display_name}.")
     return actor.display_name
+
+
+def audit_after_rollback(request: Request, db: Any, outcome: str) -> None:
+    """A request allowed by the policy whose work was then refused (a form with a mistake, a
+    record in the wrong state) rolled its audit entry back with its work; it is written again with
+    the outcome, since the attempt, and the page shown again, are still a use of the record."""
+    actor = getattr(request.state, "actor", None)
+    policy = getattr(request.state, "policy", None)
+    if not isinstance(actor, Actor) or policy is None or policy[0] == "public.read":
+        return
+    action, target = policy
+    _audit(request, db, actor, action, target, outcome, request.app.state.clock())
+
+
+def audit_failure(request: Request, exc: Exception, now: Any) -> None:
+    """The audit entry of a request that ended in an error page or answer: a refusal past the
+    guard, or the work refused (404, 409, 422) after the policy allowed it. Written in its own
+    transaction, after the request's has rolled back."""
+    from pedmassage.audit.service import append_now
+
+    if isinstance(exc, AccessDeniedError):
+        audit_refusal(request, exc, now)
+        return
+    actor = getattr(request.state, "actor", None)
+    policy = getattr(request.state, "policy", None)
+    already = getattr(request.state, "refusal_audited", False)
+    if already or not isinstance(actor, Actor) or policy is None or policy[0] == "public.read":
+        return
+    request.state.refusal_audited = True
+    event = _event(request, actor, policy[0], policy[1], "failed")
+    append_now(engine=request.app.state.engine, event=event, at=now)

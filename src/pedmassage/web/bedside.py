@@ -35,6 +35,7 @@ from pedmassage.web.forms import (
     Errors,
     FormDep,
     FormInput,
+    discard_refused,
     domain_errors,
 )
 from pedmassage.web.lifecycle import require
@@ -187,7 +188,7 @@ def _refused(
     errors: Errors,
 ) -> Response:
     """Show the step again with what was typed; nothing of a refused form is stored."""
-    db.rollback()
+    discard_refused(request, db)
     session = service.session_public(service.get_session(db=db, session_id=session_id))
     draw = _start_page if session.status == "draft" else _live_page
     return draw(request, db, session, now, {which: form}, errors, status_code=422)

@@ -24,7 +24,14 @@ from pedmassage.sessions.schemas import SessionPublic
 from pedmassage.sessions.service import list_sessions, session_public
 from pedmassage.vocabulary import code_book
 from pedmassage.web.deps import NowDep, PageDb
-from pedmassage.web.forms import Errors, FormDep, FormInput, domain_errors, pydantic_errors
+from pedmassage.web.forms import (
+    Errors,
+    FormDep,
+    FormInput,
+    discard_refused,
+    domain_errors,
+    pydantic_errors,
+)
 from pedmassage.web.rendering import SETTING_LABELS, labelled, render
 from pedmassage.web.scales import scale_name
 from pedmassage.web.session_fields import STATE_LABELS
@@ -156,7 +163,7 @@ def child_profile(
 
 
 def _refused(request: Request, db: Session, form: FormInput, errors: Errors) -> Response:
-    db.rollback()  # nothing of a refused form may be stored
+    discard_refused(request, db)
     return _new_child_page(request, db, form, errors, status_code=422)
 
 

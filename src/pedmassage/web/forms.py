@@ -14,6 +14,7 @@ from typing import Annotated
 
 import pydantic
 from fastapi import Depends, Request
+from sqlalchemy.orm import Session
 
 from pedmassage.errors import ValidationError
 
@@ -110,3 +111,12 @@ def parse_local_datetime(text: str, field: str) -> datetime:
 def local_input_value(moment: datetime) -> str:
     """The value a ``datetime-local`` input needs to show ``moment`` in UTC."""
     return moment.astimezone(UTC).strftime(DATETIME_LOCAL)
+
+
+def discard_refused(request: Request, db: Session) -> None:
+    """Nothing of a refused form may be stored: roll the request's work back, and record the
+    refused attempt in the audit log again (the rollback took the request's entry with it)."""
+    from pedmassage.http.guard import audit_after_rollback
+
+    db.rollback()
+    audit_after_rollback(request, db, "refused")

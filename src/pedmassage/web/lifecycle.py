@@ -34,6 +34,7 @@ from pedmassage.web.forms import (
     Errors,
     FormDep,
     FormInput,
+    discard_refused,
     domain_errors,
     local_input_value,
     parse_local_datetime,
@@ -170,7 +171,7 @@ def _refused(
     form: FormInput,
     errors: Errors,
 ) -> Response:
-    db.rollback()  # nothing of a refused form may be stored
+    discard_refused(request, db)
     return page(request, db, session_id, now, {which: form}, errors, status_code=422)
 
 

@@ -20,6 +20,7 @@ from pedmassage.web.forms import (
     Errors,
     FormDep,
     FormInput,
+    discard_refused,
     domain_errors,
     local_input_value,
     parse_local_datetime,
@@ -101,7 +102,7 @@ def code_options() -> list[tuple[str, list[CodeOption]]]:
 def _refused(
     request: Request, db: Session, child_id: str, now: datetime, form: FormInput, errors: Errors
 ) -> Response:
-    db.rollback()  # nothing of a refused form may be stored
+    discard_refused(request, db)
     return _form_page(request, db, child_id, now, form, errors, status_code=422)
 
 

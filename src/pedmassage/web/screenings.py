@@ -22,7 +22,14 @@ from pedmassage.screenings import service
 from pedmassage.screenings.schemas import ScreeningCreate
 from pedmassage.vocabulary import code_book
 from pedmassage.web.deps import NowDep, PageDb
-from pedmassage.web.forms import Errors, FormDep, FormInput, domain_errors, pydantic_errors
+from pedmassage.web.forms import (
+    Errors,
+    FormDep,
+    FormInput,
+    discard_refused,
+    domain_errors,
+    pydantic_errors,
+)
 from pedmassage.web.rendering import SETTING_LABELS, labelled, render
 
 if TYPE_CHECKING:
@@ -152,7 +159,7 @@ def _screening_fields(form: FormInput) -> dict[str, object]:
 def _refused(
     request: Request, db: Session, child_id: str, now: datetime, form: FormInput, errors: Errors
 ) -> Response:
-    db.rollback()  # nothing of a refused form may be stored
+    discard_refused(request, db)
     return _form_page(request, db, child_id, now, form, errors, status_code=422)
 
 

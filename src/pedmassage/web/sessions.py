@@ -30,6 +30,7 @@ from pedmassage.web.forms import (
     Errors,
     FormDep,
     FormInput,
+    discard_refused,
     domain_errors,
     local_input_value,
     parse_local_datetime,
@@ -214,7 +215,7 @@ def _refused(
     errors: Errors,
     goals: Sequence[str],
 ) -> Response:
-    db.rollback()  # nothing of a refused form may be stored
+    discard_refused(request, db)
     screening = screenings.screening_for_form(db=db, screening_id=screening_id)
     return _form_page(request, db, screening, now, form, errors, goals, status_code=422)
 
