@@ -203,3 +203,41 @@ def test_a_guardian_has_no_sites_of_their_own(db: Session, now: datetime, ward: 
     with pytest.raises(ValidationError) as refused:
         user(db, now, username="parent", role="guardian", sites=["Ward 4"], children=["x"])
     assert refused.value.field == "sites"
+
+
+def test_a_second_parent_is_linked_as_their_own_guardian_record(
+    db: Session, now: datetime, ward: str
+) -> None:
+    """A father's diary entries are his, not the mother's."""
+    child = children.create_child(
+        db=db,
+        now=now,
+        data=ChildCreate.model_validate(
+            {
+                "display_name": "Two Parents",
+                "birth_date": "2019-02-01",
+                "guardians": [
+                    {"name": "A. Mother", "relationship": "mother"},
+                    {"name": "B. Father", "relationship": "father"},
+                ],
+            }
+        ),
+    )
+    father = next(g for g in child.guardians if g.relationship_to_child == "father")
+    linked = user(
+        db, now, username="dad", display_name="B. Father", role="guardian", sites=[],
+        children=[child.id], guardians=[father.id],
+    )  # fmt: skip
+    assert [link.guardian_id for link in linked.children] == [father.id]
+    with pytest.raises(ValidationError) as refused:
+        user(
+            db,
+            now,
+            username="xy",
+            display_name="Someone",
+            role="guardian",
+            sites=[],
+            children=[child.id],
+            guardians=["nope"],
+        )
+    assert refused.value.field == "guardians"

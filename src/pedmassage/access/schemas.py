@@ -25,6 +25,11 @@ class UserCreate(BaseModel):
     role: Role
     sites: list[str] = Field(default=[], description="Site names or ids (staff: at least one).")
     children: list[str] = Field(default=[], description="A guardian's children (ids).")
+    guardians: list[str] = Field(
+        default=[],
+        description="Which of each child's guardian records this person is (ids); a child with "
+        "none named links to its guardian with legal authority.",
+    )
     password: str = Field(min_length=1, max_length=256, repr=False)
 
 

@@ -52,20 +52,37 @@ def add_user(*, db: Session, data: UserCreate, now: datetime) -> User:
         password_changed_at=now,
     )
     user.sites = [UserSite(site_id=s.id) for s in sites]
-    user.children = [_guardian_link(db, child_id, now) for child_id in dict.fromkeys(data.children)]
+    _check_named_guardians(db, data)
+    user.children = [
+        _guardian_link(db, child_id, data.guardians, now)
+        for child_id in dict.fromkeys(data.children)
+    ]
     db.add(user)
     db.flush()
     return user
 
 
-def _guardian_link(db: Session, child_id: str, now: datetime) -> GuardianLink:
-    """A link to the child, as the child's guardian with legal authority where one is recorded."""
+def _guardian_link(db: Session, child_id: str, named: list[str], now: datetime) -> GuardianLink:
+    """A link to the child, as the guardian record named for that child, else as the child's
+    guardian with legal authority where one is recorded (a mother's diary is not a father's)."""
     if db.get(Child, child_id) is None:
         raise NotFoundError("child", child_id)
     query = select(Guardian).where(Guardian.child_id == child_id)
     guardians = list(db.scalars(query.order_by(Guardian.legal_authority.desc(), Guardian.id)))
-    guardian_id = guardians[0].id if guardians else None
+    chosen = [g for g in guardians if g.id in named] or guardians
+    guardian_id = chosen[0].id if chosen else None
     return GuardianLink(child_id=child_id, guardian_id=guardian_id, created_at=now)
+
+
+def _check_named_guardians(db: Session, data: UserCreate) -> None:
+    """Each guardian record named must be one of the named children's."""
+    if not data.guardians:
+        return
+    query = select(Guardian.id).where(Guardian.child_id.in_(data.children))
+    known = set(db.scalars(query))
+    unknown = [g for g in data.guardians if g not in known]
+    if unknown:
+        raise ValidationError("guardians", unknown, "guardian records of the children named")
 
 
 def get_user(*, db: Session, username: str, missing_ok: bool = False) -> User | None:

@@ -104,6 +104,9 @@ def user_add(
         [], help="A site (name or id) the user belongs to; repeat for more."
     ),
     child: list[str] = typer.Option([], help="A guardian's child (id); repeat for more."),
+    guardian: list[str] = typer.Option(
+        [], help="Which of the child's guardian records this parent is (id); repeatable."
+    ),
     display_name: str = typer.Option(None, help="The name written on records (default: username)."),
     password_stdin: bool = typer.Option(False, "--password-stdin", help=PASSWORD_HELP),
     as_json: bool = typer.Option(False, "--json", help="Print the user as JSON."),
@@ -119,6 +122,7 @@ def user_add(
             "role": role,
             "sites": site,
             "children": child,
+            "guardians": guardian,
             "password": _password(password_stdin),
         }
     )
