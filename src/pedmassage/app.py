@@ -33,7 +33,7 @@ def create_app(
     from pedmassage.web import pages
 
     settings = settings or get_settings()
-    engine = engine or engine_for(settings.database_url)
+    engine = engine or engine_for(settings.database_url, settings.sqlite_busy_timeout_seconds)
     ensure_current(engine)
     app = FastAPI(
         title="pedmassage",
@@ -56,8 +56,12 @@ def create_app(
 
 def _route_errors(app: FastAPI) -> None:
     """Each error goes to the edge its request came through: JSON under /api, a page elsewhere."""
+    from sqlalchemy.exc import OperationalError
+
     from pedmassage.api import errors as api_errors
     from pedmassage.api.routes import API_PREFIX
+    from pedmassage.db import is_busy
+    from pedmassage.errors import StorageBusyError
     from pedmassage.http.guard import audit_failure
     from pedmassage.web import errors as web_errors
 
@@ -69,3 +73,11 @@ def _route_errors(app: FastAPI) -> None:
 
     for kind in dict.fromkeys((*api_errors.HANDLED, *web_errors.HANDLED)):
         app.add_exception_handler(kind, handler)
+
+    def busy(request: Request, exc: Exception) -> Response:
+        """The database's write lock was not granted in time: try again shortly, never a 500."""
+        if not is_busy(exc):
+            raise exc
+        return handler(request, StorageBusyError())
+
+    app.add_exception_handler(OperationalError, busy)

@@ -40,6 +40,12 @@ class Settings(BaseSettings):
         default=None,
         description="Program policy YAML overriding the shipped screening thresholds.",
     )
+    sqlite_busy_timeout_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        le=120,
+        description="How long a SQLite write waits for the lock before the request gets 503.",
+    )
     idle_logout_minutes: int = Field(
         default=15,
         ge=1,

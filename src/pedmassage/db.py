@@ -64,11 +64,21 @@ def id_column_type() -> String:
     return String(26)
 
 
-def make_engine(url: str) -> Engine:
-    """An engine for ``url``; SQLite gets foreign keys on and a busy timeout for the web server."""
+SQLITE_BUSY_TIMEOUT_SECONDS = 10.0
+"""How long a SQLite transaction waits for the write lock before the request is answered 503."""
+
+
+def make_engine(url: str, busy_timeout: float = SQLITE_BUSY_TIMEOUT_SECONDS) -> Engine:
+    """An engine for ``url``. SQLite is set up for a server with several users: foreign keys on,
+    WAL (readers never wait for the writer), and every transaction takes the write lock when it
+    begins (``BEGIN IMMEDIATE``), waiting at most ``busy_timeout`` seconds for it: two transactions
+    that read and then write can then never deadlock on upgrading their locks, which is where
+    "database is locked" came from. Past the wait the edge answers 503 with ``Retry-After``."""
     if url.startswith("sqlite"):
         engine = create_engine(
-            url, connect_args={"check_same_thread": False, "timeout": 15}, hide_parameters=True
+            url,
+            connect_args={"check_same_thread": False, "timeout": busy_timeout},
+            hide_parameters=True,
         )
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
@@ -88,12 +98,23 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _sqlite_begin(connection: Any) -> None:
-    connection.exec_driver_sql("BEGIN")
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def is_busy(exc: BaseException) -> bool:
+    """True when a database error means "the database is busy, try again shortly" (SQLite's write
+    lock not granted within the wait), not a fault."""
+    from sqlalchemy.exc import OperationalError
+
+    text = str(getattr(exc, "orig", exc)).lower()
+    return isinstance(exc, OperationalError) and (
+        "database is locked" in text or "database is busy" in text
+    )
 
 
 @cache
-def engine_for(url: str) -> Engine:
-    return make_engine(url)
+def engine_for(url: str, busy_timeout: float = SQLITE_BUSY_TIMEOUT_SECONDS) -> Engine:
+    return make_engine(url, busy_timeout)
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -93,6 +93,17 @@ class AuthenticationRequiredError(PedmassageError):
         super().__init__(message)
 
 
+class StorageBusyError(PedmassageError):
+    """The database is busy with other writes and did not take this one in time; nothing was
+    stored, and the same request may be sent again shortly (503 with ``Retry-After``)."""
+
+    field = "database"
+    retry_after_seconds = 2
+
+    def __init__(self) -> None:
+        super().__init__("The database is busy: nothing was stored; try again in a moment.")
+
+
 class DatabaseNotReadyError(PedmassageError):
     """The database schema is missing or behind the code; the message names the fixing command."""
 

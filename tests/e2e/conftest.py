@@ -4,17 +4,14 @@ a fresh migrated SQLite file, and a headless Chromium from the system (nothing i
 from __future__ import annotations
 
 import os
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 from playwright.sync_api import Page, sync_playwright
 from sqlalchemy import Engine
 from tests.identities import PASSWORD, ensure_site, token_for, username_of
+from tests.live import serving
 
 from pedmassage.app import create_app
 from pedmassage.config import Settings
@@ -69,35 +66,13 @@ def live_server(tmp_path: Path) -> Iterator[str]:
     ACCOUNTS["therapist_username"] = username_of("therapist", THERAPIST)
     ACCOUNTS["password"] = PASSWORD
     app = create_app(Settings(database_url=url, demo=True), engine=engine)
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))  # the OS picks a free port, held until the server owns it
-    host, port = sock.getsockname()
-    base_url = f"http://{host}:{port}"
-    server = uvicorn.Server(
-        uvicorn.Config(
-            app, log_level="warning", log_config=None, lifespan="off", ws="none", http="h11"
-        )
-    )
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    try:
-        _wait_until_started(server)
+    with serving(app) as base_url:
         ENGINES[base_url] = engine
-        yield base_url
-    finally:
-        ENGINES.pop(base_url, None)
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
-        engine.dispose()
-
-
-def _wait_until_started(server: uvicorn.Server, timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not server.started:
-        if time.monotonic() > deadline:
-            raise RuntimeError("the test server did not start within 10 s")
-        time.sleep(0.02)
+        try:
+            yield base_url
+        finally:
+            ENGINES.pop(base_url, None)
+            engine.dispose()
 
 
 def log_in(page: Page, base_url: str, username: str, password: str) -> None:

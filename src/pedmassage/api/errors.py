@@ -16,6 +16,7 @@ from pedmassage.errors import (
     AuthenticationRequiredError,
     ConflictError,
     NotFoundError,
+    StorageBusyError,
     ValidationError,
     jsonable,
 )
@@ -27,6 +28,7 @@ HANDLED: tuple[type[Exception], ...] = (
     ConflictError,
     AccessDeniedError,
     AuthenticationRequiredError,
+    StorageBusyError,
 )
 """The errors this edge answers; anything else is a fault and stays a 500."""
 
@@ -40,6 +42,10 @@ def error_response(_: Request, exc: Exception) -> JSONResponse:
     if isinstance(exc, NotFoundError):
         allowed = f"an existing {exc.kind} id"
         return _detail([_entry("id", exc.ident, allowed, str(exc))], 404)
+    if isinstance(exc, StorageBusyError):
+        answer = _detail([_entry(exc.field, None, "a retry shortly", str(exc))], 503)
+        answer.headers["Retry-After"] = str(exc.retry_after_seconds)
+        return answer
     if isinstance(exc, AuthenticationRequiredError):
         entry = _entry(exc.field, None, "a valid bearer token", str(exc))
         answer = _detail([entry], 401)

@@ -101,6 +101,9 @@ def handles_errors(fn: Callable[P, R]) -> Callable[P, R]:
     @wraps(fn)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         from pydantic import ValidationError as PydanticError
+        from sqlalchemy.exc import OperationalError
+
+        from pedmassage.db import is_busy
 
         group = fn.__module__.rsplit(".", 1)[-1]
         _COMMAND.set((f"{group}.{fn.__name__}"[:60], dict(kwargs)))
@@ -134,6 +137,10 @@ def handles_errors(fn: Callable[P, R]) -> Callable[P, R]:
             fail(exc.field or "state", str(exc))
         except AccessDeniedError as exc:
             fail(exc.field, str(exc))
+        except OperationalError as exc:
+            if not is_busy(exc):
+                raise
+            fail("database", "busy with other writes: nothing was stored; try again in a moment")
         raise AssertionError("unreachable")
 
     return wrapper

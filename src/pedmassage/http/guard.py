@@ -178,7 +178,10 @@ def audit_failure(request: Request, exc: Exception, now: Any) -> None:
     guard, or the work refused (404, 409, 422) after the policy allowed it. Written in its own
     transaction, after the request's has rolled back."""
     from pedmassage.audit.service import append_now
+    from pedmassage.errors import StorageBusyError
 
+    if isinstance(exc, StorageBusyError):
+        return  # nothing was done, and the database would not take an entry now either
     if isinstance(exc, AccessDeniedError):
         audit_refusal(request, exc, now)
         return

@@ -18,6 +18,7 @@ from pedmassage.errors import (
     AuthenticationRequiredError,
     ConflictError,
     NotFoundError,
+    StorageBusyError,
     ValidationError,
 )
 from pedmassage.web.rendering import render
@@ -28,6 +29,7 @@ PAGES: dict[type[Exception], tuple[str, int]] = {
     ConflictError: ("errors/conflict.html", 409),
     ValidationError: ("errors/invalid.html", 422),
     RequestValidationError: ("errors/invalid.html", 422),
+    StorageBusyError: ("errors/conflict.html", 503),
 }
 HANDLED: tuple[type[Exception], ...] = (AuthenticationRequiredError, *PAGES)
 """The errors this edge answers; anything else is a fault and stays a 500."""
@@ -40,5 +42,8 @@ def error_page(request: Request, exc: Exception) -> Response:
         return RedirectResponse(f"/login?{urlencode({'next': wanted})}", status_code=303)
     for kind, (template, status_code) in PAGES.items():
         if isinstance(exc, kind):
-            return render(request, template, {"message": str(exc)}, status_code=status_code)
+            page = render(request, template, {"message": str(exc)}, status_code=status_code)
+            if isinstance(exc, StorageBusyError):
+                page.headers["Retry-After"] = str(exc.retry_after_seconds)
+            return page
     raise exc
