@@ -7,6 +7,7 @@ import typer
 from pedmassage.cli import (
     access,
     audit,
+    backup,
     children,
     db,
     demo,
@@ -43,6 +44,8 @@ app.command("screen")(screening.screen)
 app.command("plan")(sessions.plan)
 app.command("history")(sessions.history)
 app.command("sources")(sources.sources)
+app.command("backup")(backup.backup)
+app.command("restore")(backup.restore)
 
 
 def main() -> None:
