@@ -111,6 +111,9 @@ def prescribe_home_program(
     plan = _home_plan(child, stage, result, goals, minutes)
     often = frequency(plan.dose, sessions_per_week, weeks)
     routine = home_routine(plan, result, stage)
+    # One routine at a time: prescriptions for one child take turns under a lock on the child's
+    # row, so two at once cannot both end the old program and leave two active.
+    db.execute(select(Child.id).where(Child.id == child_id).with_for_update())
     _end_active(db, child_id, now, f"Replaced by a new home program from {staff}.")
     program = HomeProgram(
         child_id=child_id,

@@ -60,7 +60,7 @@ def start_session(
     *, db: Session, session_id: str, data: SessionStart, now: datetime
 ) -> SessionRecord:
     """Consent confirmed and the child asked again; a "no" ends the session there and then."""
-    record = get_session(db=db, session_id=session_id)
+    record = locked_session(db, session_id)
     not_future(data.started_at, "started_at", now)
     care = Care.session(data.started_at, at_field="started_at")
     screening_for_care(db=db, child_id=record.child_id, care=care, screening_id=record.screening_id)
@@ -73,7 +73,7 @@ def complete_session(
     *, db: Session, session_id: str, data: SessionFinish, now: datetime
 ) -> SessionRecord:
     """What was delivered (within the screening's limits) and the 'after' measure."""
-    record = get_session(db=db, session_id=session_id)
+    record = locked_session(db, session_id)
     next_state(record.status, "complete")  # a session that never started is refused first
     not_future(data.ended_at, "ended_at", now)
     complete(record, get_child(db=db, child_id=record.child_id), data)
@@ -85,7 +85,7 @@ def end_session_early(
     *, db: Session, session_id: str, data: SessionEnd, now: datetime
 ) -> SessionRecord:
     """The child said stop or disengaged (or something else ended it): the reason is kept."""
-    record = get_session(db=db, session_id=session_id)
+    record = locked_session(db, session_id)
     next_state(record.status, "end_early")  # a finished session is refused first
     not_future(data.ended_at, "ended_at", now)
     end_early(record, get_child(db=db, child_id=record.child_id), data)
@@ -97,7 +97,7 @@ def add_adverse_event(
     *, db: Session, session_id: str, data: AdverseEventCreate, recorded_by: str, now: datetime
 ) -> AdverseEvent:
     """An adverse event with severity and action; after signing, use an addendum."""
-    record = get_session(db=db, session_id=session_id)
+    record = locked_session(db, session_id)
     adverse = adverse_event(record, data, recorded_by, latest=now)
     db.flush()
     return adverse
@@ -105,7 +105,7 @@ def add_adverse_event(
 
 def sign_session(*, db: Session, session_id: str, signer: str, now: datetime) -> SessionRecord:
     """Sign a finished session: from now on the record never changes."""
-    record = get_session(db=db, session_id=session_id)
+    record = locked_session(db, session_id)
     record.status = next_state(record.status, "sign")
     record.signed_by, record.signed_at = signer, now
     db.flush()
@@ -114,7 +114,7 @@ def sign_session(*, db: Session, session_id: str, signer: str, now: datetime) ->
 
 def add_addendum(*, db: Session, session_id: str, data: AddendumCreate, now: datetime) -> Addendum:
     """A correction to a signed session, with its author and time; the original stays as it was."""
-    record = get_session(db=db, session_id=session_id)
+    record = locked_session(db, session_id)
     record.status = next_state(record.status, "amend")
     addendum = Addendum(author=data.author, written_at=now, text=data.text)
     record.addenda.append(addendum)
@@ -124,6 +124,16 @@ def add_addendum(*, db: Session, session_id: str, data: AddendumCreate, now: dat
 
 def get_session(*, db: Session, session_id: str) -> SessionRecord:
     record = db.get(SessionRecord, session_id)
+    if record is None:
+        raise NotFoundError("session", session_id)
+    return record
+
+
+def locked_session(db: Session, session_id: str) -> SessionRecord:
+    """The session, read afresh under a row lock for a step that changes it: two tablets acting on
+    one draft at once take turns, and the second sees what the first did (so its step is refused
+    with a 409 rather than merged into the first). SQLite's write lock at BEGIN does the same."""
+    record = db.get(SessionRecord, session_id, with_for_update=True, populate_existing=True)
     if record is None:
         raise NotFoundError("session", session_id)
     return record

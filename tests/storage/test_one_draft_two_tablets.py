@@ -1,0 +1,105 @@
+"""Two tablets acting on one draft at the same moment: one wins, the other is told why (409), and
+the record holds exactly one start, never a merge of both. On SQLite and on PostgreSQL, over real
+HTTP."""
+
+from __future__ import annotations
+
+import os
+import threading
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx2 as httpx
+import pytest
+from sqlalchemy import create_engine, text
+from tests.api.test_lifecycle_api import CHILD, START
+from tests.conftest import PG_ENV, PG_HELP
+from tests.identities import ensure_site, token_for
+from tests.live import serving
+
+from pedmassage.app import create_app
+from pedmassage.config import Settings
+from pedmassage.db import make_engine
+from pedmassage.migrations import upgrade
+
+NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
+TRIALS = 5
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'tablets.sqlite3'}"
+        upgrade(url)
+        yield url
+        return
+    base = os.environ.get(PG_ENV)
+    if not base:
+        pytest.skip(PG_HELP)
+    name = f"pedmassage_race_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = base.rsplit("/", 1)[0] + f"/{name}"
+    upgrade(url)
+    yield url
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def test_two_tablets_starting_one_draft_at_once_one_wins_and_one_gets_409(
+    database_url: str,
+) -> None:
+    engine = make_engine(database_url)
+    ensure_site(engine)
+    token = token_for(engine, ("therapist", "R. Okafor"))
+    app = create_app(Settings(database_url=database_url), engine=engine, clock=lambda: NOW)
+    headers = {"Authorization": f"Bearer {token}"}
+    with serving(app) as base, httpx.Client(base_url=base, headers=headers, timeout=60) as http:
+        for _ in range(TRIALS):
+            session_id = a_draft(http)
+            statuses = at_once(http, f"/api/v1/sessions/{session_id}/start", START)
+            assert sorted(statuses) == [200, 409]
+            record = http.get(f"/api/v1/sessions/{session_id}").json()
+            assert record["status"] == "in_progress"
+            assert [m["timepoint"] for m in record["measures"]] == ["pre"]
+    engine.dispose()
+
+
+def a_draft(http: httpx.Client) -> str:
+    child_id = http.post("/api/v1/children", json=CHILD).json()["id"]
+    screening = http.post(
+        f"/api/v1/children/{child_id}/screenings",
+        json={
+            "therapist": "R. Okafor",
+            "assessed_at": "2026-11-25T08:00:00Z",
+            "guardian_consent": True,
+            "child_assent": True,
+        },
+    ).json()
+    draft = http.post(
+        f"/api/v1/children/{child_id}/sessions/drafts",
+        json={"screening_id": screening["id"], "therapist": "R. Okafor"},
+    )
+    assert draft.status_code == 201, draft.text
+    return str(draft.json()["id"])
+
+
+def at_once(http: httpx.Client, path: str, body: dict[str, object]) -> list[int]:
+    """Two requests released together by a barrier, each from its own thread."""
+    barrier = threading.Barrier(2)
+    statuses: list[int] = []
+
+    def send() -> None:
+        barrier.wait()
+        statuses.append(http.post(path, json=body).status_code)
+
+    threads = [threading.Thread(target=send) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return statuses
