@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 import shutil
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,12 +24,12 @@ from fastapi.routing import APIRoute, iter_route_contexts
 from fastapi.testclient import TestClient
 from httpx2 import Response
 from sqlalchemy import Engine, func, select
+from tests.served import with_served_app
 
 from pedmassage.app import create_app
 from pedmassage.config import Settings
 from pedmassage.db import Base
 from pedmassage.http.actor import SESSION_COOKIE
-from pedmassage.migrations import upgrade
 from pedmassage.models import AuditEntry
 
 ANY_ID = "01J0000000000000000000000X"
@@ -78,18 +77,7 @@ def routes_of(app: FastAPI) -> list[Route]:
     return found
 
 
-def _served_routes() -> list[Route]:
-    with tempfile.TemporaryDirectory() as folder:
-        url = f"sqlite:///{Path(folder) / 'routes.sqlite3'}"
-        upgrade(url)
-        app = create_app(Settings(database_url=url))
-        try:
-            return routes_of(app)
-        finally:
-            app.state.engine.dispose()
-
-
-ROUTES = _served_routes()
+ROUTES = with_served_app(routes_of)
 CHILD_DATA = [r for r in ROUTES if r.action != PUBLIC]
 API_ROUTES = [r for r in CHILD_DATA if r.is_api]
 WEB_ROUTES = [r for r in CHILD_DATA if not r.is_api]

@@ -14,7 +14,6 @@ from __future__ import annotations
 import html
 import re
 import shutil
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -28,6 +27,7 @@ from fastapi.responses import PlainTextResponse
 from fastapi.routing import APIRoute, iter_route_contexts
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
+from tests.served import with_served_app
 
 from pedmassage.access.policy import Actor, Target, decide
 from pedmassage.access.roles import ROLES
@@ -46,7 +46,6 @@ from pedmassage.homecare.service import (
     prescribe_home_program,
 )
 from pedmassage.http import allow
-from pedmassage.migrations import upgrade
 from pedmassage.safety.contract import Measurement
 from pedmassage.screenings.schemas import ScreeningCreate
 from pedmassage.screenings.service import screen_child
@@ -135,19 +134,7 @@ def route_table(app: FastAPI) -> RouteTable:
     return table
 
 
-def the_application_route_table() -> RouteTable:
-    """The route table of the application as it is served (it starts only on a current database)."""
-    with tempfile.TemporaryDirectory() as folder:
-        url = f"sqlite:///{Path(folder) / 'routes.sqlite3'}"
-        upgrade(url)
-        app = create_app(Settings(database_url=url))
-        try:
-            return route_table(app)
-        finally:
-            app.state.engine.dispose()
-
-
-ROUTES = the_application_route_table()
+ROUTES = with_served_app(route_table)
 
 
 def test_every_route_of_the_application_declares_exactly_one_policy_action() -> None:

@@ -5,14 +5,15 @@ from __future__ import annotations
 
 import os
 import shutil
-import uuid
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import select, text
+from tests.conftest import fresh_postgres_database
 from typer.testing import CliRunner, Result
 
 from pedmassage.cli.main import app
@@ -91,21 +92,12 @@ def pg_database() -> Iterator[Callable[[], str]]:
     base = os.environ.get(PG_ENV)
     if not base:
         pytest.skip(f"PostgreSQL backup tests skipped: set {PG_ENV}")
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    made: list[str] = []
+    with ExitStack() as made:
 
-    def make() -> str:
-        name = f"backup_test_{uuid.uuid4().hex[:10]}"
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-        made.append(name)
-        return base.rsplit("/", 1)[0] + f"/{name}"
+        def make() -> str:
+            return made.enter_context(fresh_postgres_database(base, "backup_test"))
 
-    yield make
-    with admin.connect() as connection:
-        for name in made:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+        yield make
 
 
 @pytest.fixture()

@@ -6,16 +6,14 @@ from __future__ import annotations
 
 import os
 import threading
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx2 as httpx
 import pytest
-from sqlalchemy import create_engine, text
-from tests.api.test_lifecycle_api import CHILD, START
-from tests.conftest import PG_ENV, PG_HELP
+from tests.api.test_lifecycle_api import START, ready_draft
+from tests.conftest import PG_ENV, PG_HELP, fresh_postgres_database
 from tests.identities import ensure_site, token_for
 from tests.live import serving
 
@@ -38,16 +36,9 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     base = os.environ.get(PG_ENV)
     if not base:
         pytest.skip(PG_HELP)
-    name = f"pedmassage_race_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = base.rsplit("/", 1)[0] + f"/{name}"
-    upgrade(url)
-    yield url
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with fresh_postgres_database(base, "pedmassage_race") as url:
+        upgrade(url)
+        yield url
 
 
 def test_two_tablets_starting_one_draft_at_once_one_wins_and_one_gets_409(
@@ -60,32 +51,13 @@ def test_two_tablets_starting_one_draft_at_once_one_wins_and_one_gets_409(
     headers = {"Authorization": f"Bearer {token}"}
     with serving(app) as base, httpx.Client(base_url=base, headers=headers, timeout=60) as http:
         for _ in range(TRIALS):
-            session_id = a_draft(http)
+            session_id = ready_draft(http)  # type: ignore[arg-type]
             statuses = at_once(http, f"/api/v1/sessions/{session_id}/start", START)
             assert sorted(statuses) == [200, 409]
             record = http.get(f"/api/v1/sessions/{session_id}").json()
             assert record["status"] == "in_progress"
             assert [m["timepoint"] for m in record["measures"]] == ["pre"]
     engine.dispose()
-
-
-def a_draft(http: httpx.Client) -> str:
-    child_id = http.post("/api/v1/children", json=CHILD).json()["id"]
-    screening = http.post(
-        f"/api/v1/children/{child_id}/screenings",
-        json={
-            "therapist": "R. Okafor",
-            "assessed_at": "2026-11-25T08:00:00Z",
-            "guardian_consent": True,
-            "child_assent": True,
-        },
-    ).json()
-    draft = http.post(
-        f"/api/v1/children/{child_id}/sessions/drafts",
-        json={"screening_id": screening["id"], "therapist": "R. Okafor"},
-    )
-    assert draft.status_code == 201, draft.text
-    return str(draft.json()["id"])
 
 
 def at_once(http: httpx.Client, path: str, body: dict[str, object]) -> list[int]:

@@ -103,7 +103,8 @@ def username_of(*, db: Session, user_id: str) -> str:
 
 def list_users(*, db: Session) -> list[UserPublic]:
     query = select(User).options(selectinload(User.sites), selectinload(User.children))
-    return [user_public(db, u) for u in db.scalars(query.order_by(User.username))]
+    names = _site_names(db)
+    return [user_public(db, u, names) for u in db.scalars(query.order_by(User.username))]
 
 
 def disable_user(*, db: Session, username: str, now: datetime) -> User:
@@ -140,8 +141,9 @@ def actor_for(user: User) -> Actor:
     )
 
 
-def user_public(db: Session, user: User) -> UserPublic:
-    names = {s.id: s.name for s in list_sites(db=db)}
+def user_public(db: Session, user: User, names: dict[str, str] | None = None) -> UserPublic:
+    """The account as shown; ``names`` (site id → name) saves reading the sites per account."""
+    names = names if names is not None else _site_names(db)
     return UserPublic(
         id=user.id,
         username=user.username,
@@ -152,6 +154,10 @@ def user_public(db: Session, user: User) -> UserPublic:
         children=[c.child_id for c in user.children],
         created_at=user.created_at,
     )
+
+
+def _site_names(db: Session) -> dict[str, str]:
+    return {s.id: s.name for s in list_sites(db=db)}
 
 
 def _existing(db: Session, username: str) -> User:
