@@ -12,7 +12,8 @@ from datetime import datetime
 
 from fastapi import FastAPI, Request
 from sqlalchemy import Engine
-from starlette.responses import Response
+from starlette.responses import PlainTextResponse, Response
+from starlette.types import Receive, Scope, Send
 
 from pedmassage import __version__
 from pedmassage.config import Settings, get_settings
@@ -28,6 +29,7 @@ def create_app(
     """Build the app; refuses to start on a database that is not migrated to head."""
     from pedmassage.api import routes
     from pedmassage.http.headers import SecurityHeaders
+    from pedmassage.http.limits import BodyLimit
     from pedmassage.migrations import ensure_current
     from pedmassage.safety import load_rulebook
     from pedmassage.web import pages
@@ -50,13 +52,16 @@ def create_app(
     routes.install(app)
     pages.install(app)
     _route_errors(app)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_request_bytes, too_large=_too_large)
     app.add_middleware(SecurityHeaders)
     return app
 
 
 def _route_errors(app: FastAPI) -> None:
     """Each error goes to the edge its request came through: JSON under /api, a page elsewhere."""
+    from fastapi.exception_handlers import http_exception_handler
     from sqlalchemy.exc import OperationalError
+    from starlette.exceptions import HTTPException
 
     from pedmassage.api import errors as api_errors
     from pedmassage.api.routes import API_PREFIX
@@ -74,6 +79,15 @@ def _route_errors(app: FastAPI) -> None:
     for kind in dict.fromkeys((*api_errors.HANDLED, *web_errors.HANDLED)):
         app.add_exception_handler(kind, handler)
 
+    async def http_error(request: Request, exc: Exception) -> Response:
+        """An unknown path, a wrong method or a body too large: JSON in the API's error shape."""
+        if request.url.path.startswith(API_PREFIX):
+            return api_errors.error_response(request, exc)
+        assert isinstance(exc, HTTPException)
+        return await http_exception_handler(request, exc)
+
+    app.add_exception_handler(HTTPException, http_error)
+
     def busy(request: Request, exc: Exception) -> Response:
         """The database's write lock was not granted in time: try again shortly, never a 500."""
         if not is_busy(exc):
@@ -81,3 +95,20 @@ def _route_errors(app: FastAPI) -> None:
         return handler(request, StorageBusyError())
 
     app.add_exception_handler(OperationalError, busy)
+
+
+async def _too_large(scope: Scope, receive: Receive, send: Send) -> None:
+    """A body declared larger than the limit, refused unread in the edge's error shape."""
+    from pedmassage.api import errors as api_errors
+    from pedmassage.api.routes import API_PREFIX
+    from pedmassage.http.limits import BodyTooLargeError
+
+    request = Request(scope, receive)
+    limit = request.app.state.settings.max_request_bytes
+    refusal = BodyTooLargeError(limit)
+    response: Response = (
+        api_errors.error_response(request, refusal)
+        if request.url.path.startswith(API_PREFIX)
+        else PlainTextResponse(str(refusal.detail), status_code=refusal.status_code)
+    )
+    await response(scope, receive, send)

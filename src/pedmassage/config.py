@@ -52,6 +52,12 @@ class Settings(BaseSettings):
         le=720,
         description="A web login idle this long ends; the person logs in again.",
     )
+    max_request_bytes: int = Field(
+        default=1_048_576,
+        ge=65_536,
+        le=67_108_864,
+        description="The largest request body accepted; a larger one gets 413.",
+    )
     host: str = Field(default="127.0.0.1", description="Address `pedmassage serve` binds to.")
     port: int = Field(default=8000, ge=1, le=65535, description="Port `pedmassage serve` binds to.")
 

@@ -28,6 +28,12 @@ class ValidationError(PedmassageError):
         self.message = message or f"{field}: {value!r} is not allowed; allowed: {allowed}"
         super().__init__(self.message)
 
+    def within(self, parent: str) -> ValidationError:
+        """The same refusal for a field nested in ``parent`` (``items.face`` in ``pre``)."""
+        field = f"{parent}.{self.field}"
+        message = self.message.replace(self.field, field, 1)
+        return ValidationError(field, self.value, self.allowed, message=message)
+
     def as_dict(self) -> dict[str, object]:
         return {
             "field": self.field,

@@ -164,7 +164,7 @@ def test_not_a_number_is_a_422_naming_the_field(client: TestClient) -> None:
         headers={"content-type": "application/json"},
     )
     assert response.status_code == 422
-    assert response.json()["detail"][0]["field"].startswith("lab")
+    assert response.json()["detail"][0]["field"] == "value"
 
 
 def test_a_duplicate_record_number_is_a_409(client: TestClient) -> None:

@@ -7,30 +7,41 @@ No shape ever carries a password or a token hash out; a new token's secret is sh
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from pedmassage.access.roles import Role
+from pedmassage.inbound import MAX_LIST_ITEMS, Inbound, Text
 
 USERNAME_PATTERN = r"^[a-z0-9][a-z0-9._-]{1,79}$"
 
 
-class UserCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+Reference = Annotated[Text, Field(min_length=1, max_length=120)]
+"""A site, child or guardian named by its id (or a site by its name)."""
 
+
+class UserCreate(Inbound):
     username: str = Field(pattern=USERNAME_PATTERN, description="Lower case, digits, . _ -")
-    display_name: str | None = Field(
+    display_name: Text | None = Field(
         None, min_length=1, max_length=80, description="The name on records (default: username)."
     )
     role: Role
-    sites: list[str] = Field(default=[], description="Site names or ids (staff: at least one).")
-    children: list[str] = Field(default=[], description="A guardian's children (ids).")
-    guardians: list[str] = Field(
+    sites: list[Reference] = Field(
         default=[],
+        max_length=MAX_LIST_ITEMS,
+        description="Site names or ids (staff: at least one).",
+    )
+    children: list[Reference] = Field(
+        default=[], max_length=MAX_LIST_ITEMS, description="A guardian's children (ids)."
+    )
+    guardians: list[Reference] = Field(
+        default=[],
+        max_length=MAX_LIST_ITEMS,
         description="Which of each child's guardian records this person is (ids); a child with "
         "none named links to its guardian with legal authority.",
     )
-    password: str = Field(min_length=1, max_length=256, repr=False)
+    password: Text = Field(min_length=1, max_length=256, repr=False)
 
 
 class SitePublic(BaseModel):
@@ -52,10 +63,8 @@ class UserPublic(BaseModel):
     created_at: datetime
 
 
-class TokenCreate(BaseModel):
+class TokenCreate(Inbound):
     """A new token for oneself; it expires after 1 to 365 days (90 unless said)."""
-
-    model_config = ConfigDict(extra="forbid")
 
     expires_days: int = Field(90, ge=1, le=365)
 

@@ -6,6 +6,7 @@ from typing import Literal
 
 from fastapi import APIRouter
 
+from pedmassage.api.bodies import StrictJSONRoute
 from pedmassage.api.deps import NowDep, SessionDep
 from pedmassage.children import service
 from pedmassage.children.schemas import ChildCreate, ChildPublic, ObservationPublic
@@ -13,7 +14,7 @@ from pedmassage.http import ActorDep, allow
 from pedmassage.http.guard import site_for_new_record
 from pedmassage.safety.contract import ConditionIn, DeviceIn, Measurement
 
-router = APIRouter(prefix="/api/v1/children", tags=["children"])
+router = APIRouter(route_class=StrictJSONRoute, prefix="/api/v1/children", tags=["children"])
 
 
 @router.post("", status_code=201, dependencies=[allow("child.create")])

@@ -10,6 +10,7 @@ from __future__ import annotations
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
 
 from pedmassage.errors import (
     AccessDeniedError,
@@ -20,6 +21,7 @@ from pedmassage.errors import (
     ValidationError,
     jsonable,
 )
+from pedmassage.inbound import field_path
 
 HANDLED: tuple[type[Exception], ...] = (
     ValidationError,
@@ -55,14 +57,32 @@ def error_response(_: Request, exc: Exception) -> JSONResponse:
         return _detail([_entry(exc.field, None, "a linked viewer", str(exc))], 403)
     if isinstance(exc, ConflictError):
         return _detail([_entry(exc.field, None, None, str(exc))], 409)
+    if isinstance(exc, HTTPException):
+        return _http_error(exc)
     raise exc
+
+
+HTTP_ERRORS: dict[int, tuple[str, str, str]] = {
+    404: ("path", "a path listed in /api/openapi.json", "no such API path"),
+    405: ("method", "a method this path allows (see the Allow header)", "method not allowed"),
+    413: ("body", "a smaller request body", "the request body is too large"),
+}
+"""Errors of the protocol rather than the record: field, what is allowed, and the message."""
+
+
+def _http_error(exc: HTTPException) -> JSONResponse:
+    field, allowed, message = HTTP_ERRORS.get(
+        exc.status_code, ("request", "a well-formed request", str(exc.detail))
+    )
+    answer = _detail([_entry(field, None, allowed, message)], exc.status_code)
+    answer.headers.update(exc.headers or {})
+    return answer
 
 
 def request_error(error: object) -> dict[str, object]:
     """Pydantic's error in the same shape as the domain's: field, value, allowed, message."""
     assert isinstance(error, dict)
-    loc = [str(p) for p in error.get("loc", ()) if p not in ("body", "query", "path")]
-    field = ".".join(loc) or "body"
+    field = field_path(error.get("loc", ()))
     value = error.get("input")
     shown = jsonable(value) if isinstance(value, str | int | float | bool) else None
     message = f"{field}: {error.get('msg', '')}"

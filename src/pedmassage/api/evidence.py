@@ -10,12 +10,16 @@ from typing import Literal
 from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse, Response
 
+from pedmassage.api.bodies import StrictJSONRoute
 from pedmassage.evidence import listing
 from pedmassage.evidence.schemas import PoolRequest
 from pedmassage.http import allow
 
 router = APIRouter(
-    prefix="/api/v1/evidence", tags=["evidence"], dependencies=[allow("public.read")]
+    route_class=StrictJSONRoute,
+    prefix="/api/v1/evidence",
+    tags=["evidence"],
+    dependencies=[allow("public.read")],
 )
 
 

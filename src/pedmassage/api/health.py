@@ -5,9 +5,10 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 
 from pedmassage import __version__
+from pedmassage.api.bodies import StrictJSONRoute
 from pedmassage.http import allow
 
-router = APIRouter(tags=["health"])
+router = APIRouter(route_class=StrictJSONRoute, tags=["health"])
 
 
 @router.get("/healthz", dependencies=[allow("public.read")])

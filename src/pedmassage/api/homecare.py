@@ -11,6 +11,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
+from pedmassage.api.bodies import StrictJSONRoute
 from pedmassage.api.deps import NowDep, SessionDep
 from pedmassage.errors import AccessDeniedError
 from pedmassage.homecare import service
@@ -38,7 +39,7 @@ from pedmassage.homecare.schemas import (
 )
 from pedmassage.http import ActorDep, allow
 
-router = APIRouter(prefix="/api/v1", tags=["home programs"])
+router = APIRouter(route_class=StrictJSONRoute, prefix="/api/v1", tags=["home programs"])
 
 GUARDIAN_HELP = "Optional: which of the logged-in parent's guardian records (their own only)."
 STAFF_HELP = "Optional: the logged-in member of staff's own name (as on the care team)."

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 
+from pedmassage.api.bodies import StrictJSONRoute
 from pedmassage.api.deps import NowDep, SessionDep
 from pedmassage.http import ActorDep, allow
 from pedmassage.http.guard import own_name
@@ -11,7 +12,7 @@ from pedmassage.safety.contract import ScreeningInput, ScreeningResult
 from pedmassage.screenings import service
 from pedmassage.screenings.schemas import ScreeningCreate, ScreeningPublic
 
-router = APIRouter(prefix="/api/v1", tags=["screening"])
+router = APIRouter(route_class=StrictJSONRoute, prefix="/api/v1", tags=["screening"])
 
 
 @router.post("/screenings/evaluate", dependencies=[allow("screening.create")])

@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
+from pedmassage.api.bodies import StrictJSONRoute
 from pedmassage.api.deps import NowDep, SessionDep
 from pedmassage.http import ActorDep, allow
 from pedmassage.http.guard import own_name
@@ -29,7 +30,7 @@ from pedmassage.sessions.schemas import (
     SignCreate,
 )
 
-router = APIRouter(prefix="/api/v1", tags=["sessions"])
+router = APIRouter(route_class=StrictJSONRoute, prefix="/api/v1", tags=["sessions"])
 
 
 @router.post("/screenings/{screening_id}/plan", dependencies=[allow("screening.read")])
@@ -64,8 +65,8 @@ def record_session(
 def create_draft(
     child_id: str, data: DraftCreate, db: SessionDep, now: NowDep, actor: ActorDep
 ) -> SessionPublic:
-    data = data.model_copy(update={"therapist": own_name(actor, data.therapist, "therapist")})
     """Plan a session on a screening (409 on a hold); the lifecycle starts here."""
+    data = data.model_copy(update={"therapist": own_name(actor, data.therapist, "therapist")})
     return service.session_public(
         service.create_draft(db=db, child_id=child_id, data=data, now=now)
     )

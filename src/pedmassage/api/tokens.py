@@ -6,10 +6,11 @@ from fastapi import APIRouter, Request
 
 from pedmassage.access import tokens
 from pedmassage.access.schemas import TokenCreate, TokenCreatedPublic, TokenPublic
+from pedmassage.api.bodies import StrictJSONRoute
 from pedmassage.errors import AccessDeniedError
 from pedmassage.http import ActorDep, NowDep, SessionDep, allow
 
-router = APIRouter(prefix="/api/v1/tokens", tags=["tokens"])
+router = APIRouter(route_class=StrictJSONRoute, prefix="/api/v1/tokens", tags=["tokens"])
 
 
 @router.get("", dependencies=[allow("token.manage")])

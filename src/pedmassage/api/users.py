@@ -19,10 +19,11 @@ from pedmassage.access.service import (
     username_of,
     users_of_sites,
 )
+from pedmassage.api.bodies import StrictJSONRoute
 from pedmassage.errors import AccessDeniedError
 from pedmassage.http import ActorDep, NowDep, SessionDep, allow
 
-router = APIRouter(prefix="/api/v1/users", tags=["users"])
+router = APIRouter(route_class=StrictJSONRoute, prefix="/api/v1/users", tags=["users"])
 
 
 @router.get("", dependencies=[allow("user.manage")])

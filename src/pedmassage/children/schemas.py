@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, RootModel
 
+from pedmassage.inbound import MAX_LIST_ITEMS, Code, Inbound, Text
 from pedmassage.safety.contract import (
     ConditionIn,
     DeviceIn,
@@ -21,26 +22,24 @@ from pedmassage.safety.contract import (
 )
 
 
-class GuardianIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    name: str = Field(min_length=1, max_length=120)
-    relationship: str = Field(min_length=1, max_length=40, description="mother, father, carer, …")
+class GuardianIn(Inbound):
+    name: Text = Field(min_length=1, max_length=120)
+    relationship: Text = Field(min_length=1, max_length=40, description="mother, father, carer, …")
     legal_authority: bool = True
 
 
-class ChildCreate(BaseModel):
+class ChildCreate(Inbound):
     """A new child profile with everything known at admission or referral."""
 
-    model_config = ConfigDict(extra="forbid")
-
-    site_id: str | None = Field(
-        None, description="The child's site (id or name); the only site when there is one."
+    site_id: Text | None = Field(
+        None,
+        max_length=120,
+        description="The child's site (id or name); the only site when there is one.",
     )
-    display_name: str = Field(
+    display_name: Text = Field(
         min_length=1, max_length=80, description="How staff address the child at the bedside."
     )
-    mrn: str | None = Field(None, max_length=40, description="Hospital record number, optional.")
+    mrn: Text | None = Field(None, max_length=40, description="Hospital record number, optional.")
     birth_date: date
     sex: Sex = "unknown"
     gestational_age_weeks: int = Field(40, ge=22, le=44, description="Completed weeks at birth.")
@@ -48,18 +47,24 @@ class ChildCreate(BaseModel):
     verbal: bool = True
     cognitive_impairment: bool = False
     setting: Setting = "hospital"
-    ward: str | None = Field(None, max_length=60)
+    ward: Text | None = Field(None, max_length=60)
     touch_aversion: bool = False
     trauma_history: bool = False
-    touch_notes: str = Field("", max_length=2000, description="Touch apprehension, what helps.")
-    conditions: list[ConditionIn] = []
-    devices: list[DeviceIn] = []
-    labs: list[Measurement] = []
-    vitals: list[Measurement] = []
-    procedures: list[ProcedureIn] = []
-    skin: list[SkinFinding] = []
-    medications: list[str] = Field(default=[], description="Medication classes.")
-    guardians: list[GuardianIn] = []
+    touch_notes: Text = Field("", max_length=2000, description="Touch apprehension, what helps.")
+    conditions: list[ConditionIn] = Field(default=[], max_length=MAX_LIST_ITEMS)
+    devices: list[DeviceIn] = Field(default=[], max_length=MAX_LIST_ITEMS)
+    labs: list[Measurement] = Field(default=[], max_length=MAX_LIST_ITEMS)
+    vitals: list[Measurement] = Field(default=[], max_length=MAX_LIST_ITEMS)
+    procedures: list[ProcedureIn] = Field(default=[], max_length=MAX_LIST_ITEMS)
+    skin: list[SkinFinding] = Field(default=[], max_length=MAX_LIST_ITEMS)
+    medications: list[Code] = Field(
+        default=[], max_length=MAX_LIST_ITEMS, description="Medication classes."
+    )
+    guardians: list[GuardianIn] = Field(default=[], max_length=10)
+
+
+class ChildProfiles(RootModel[list[ChildCreate]]):
+    """A list of child profiles, imported together or not at all."""
 
 
 class ObservationPublic(BaseModel):

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from pedmassage.cli.common import console, database, handles_errors, now, print_json, read_json
+from pedmassage.cli.common import console, database, handles_errors, now, print_json, read_input
 
 app = typer.Typer(help="Child profiles.", no_args_is_help=True, rich_markup_mode=None)
 
@@ -23,7 +23,7 @@ def add(
     from pedmassage.children import service
     from pedmassage.children.schemas import ChildCreate
 
-    data = ChildCreate.model_validate(read_json(file))
+    data = read_input(file, ChildCreate)
     with database() as db:
         child = service.create_child(db=db, data=data, now=now())
         typer.echo(child.id)
@@ -36,12 +36,9 @@ def import_many(
 ) -> None:
     """Create many children in one transaction: one bad profile stores none of them."""
     from pedmassage.children import service
-    from pedmassage.children.schemas import ChildCreate
+    from pedmassage.children.schemas import ChildProfiles
 
-    raw = read_json(file)
-    if not isinstance(raw, list):
-        raise typer.BadParameter("expected a JSON list of child profiles", param_hint="FILE")
-    profiles = [ChildCreate.model_validate(item) for item in raw]
+    profiles = read_input(file, ChildProfiles).root
     with database() as db:
         ids = [service.create_child(db=db, data=p, now=now()).id for p in profiles]
     for ident in ids:

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 
 P = ParamSpec("P")
 R = TypeVar("R")
+Shape = TypeVar("Shape")
 
 
 def console(stderr: bool = False) -> Console:
@@ -73,13 +74,17 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
-def read_json(path: Path) -> Any:
-    """Read JSON from a file or from standard input when the path is ``-``."""
-    text = sys.stdin.read() if str(path) == "-" else path.read_text()
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        fail("input", f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}")
+def read_input(path: Path, shape: type[Shape]) -> Shape:
+    """A file (or standard input when the path is ``-``) read as ``shape``, as strictly as the
+    API reads a request: JSON types are kept (``"150"`` is not a number), a repeated key is
+    refused, and every refusal names the field's full path."""
+    from pydantic import TypeAdapter
+
+    from pedmassage.inbound import parse_json
+
+    raw = sys.stdin.buffer.read() if str(path) == "-" else path.read_bytes()
+    parse_json(raw)
+    return TypeAdapter(shape).validate_json(raw, strict=True)
 
 
 def print_json(data: Any) -> None:
@@ -115,6 +120,7 @@ def handles_errors(fn: Callable[P, R]) -> Callable[P, R]:
             NotFoundError,
             ValidationError,
         )
+        from pedmassage.inbound import field_path
 
         try:
             return fn(*args, **kwargs)
@@ -122,7 +128,7 @@ def handles_errors(fn: Callable[P, R]) -> Callable[P, R]:
             fail(exc.field, f"{exc.value!r} is not allowed; allowed: {exc.allowed}")
         except PydanticError as exc:
             first = exc.errors()[0]
-            where = ".".join(str(p) for p in first["loc"]) or "input"
+            where = field_path(first["loc"])
             fail(
                 where,
                 f"{first['msg']} (and {exc.error_count() - 1} more)"

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from pedmassage.cli.common import console, database, handles_errors, now, print_json, read_json
+from pedmassage.cli.common import console, database, handles_errors, now, print_json, read_input
 
 
 @handles_errors
@@ -46,7 +46,7 @@ def _screen_file(path: Path) -> None:
     from pedmassage.safety import evaluate, load_rulebook
     from pedmassage.safety.contract import ScreeningInput
 
-    data = ScreeningInput.model_validate(read_json(path))
+    data = read_input(path, ScreeningInput)
     result = evaluate(data, load_rulebook(get_settings().policy_file))
     print_json(result.model_dump(mode="json"))
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from pedmassage.cli.common import console, database, handles_errors, now, print_json, read_json
+from pedmassage.cli.common import console, database, handles_errors, now, print_json, read_input
 
 app = typer.Typer(help="Session records.", no_args_is_help=True, rich_markup_mode=None)
 
@@ -23,7 +23,7 @@ def record(
     from pedmassage.sessions import service
     from pedmassage.sessions.schemas import SessionCreate
 
-    data = SessionCreate.model_validate(read_json(file))
+    data = read_input(file, SessionCreate)
     with database() as db:
         stored = service.record_session(db=db, child_id=child_id, data=data, now=now(), goals=goal)
         typer.echo(stored.id)
@@ -138,7 +138,7 @@ def start(session_id: str = typer.Argument(...), file: Path = STEP_FILE) -> None
     from pedmassage.sessions import service
     from pedmassage.sessions.schemas import SessionStart
 
-    _step(service.start_session, session_id, SessionStart.model_validate(read_json(file)))
+    _step(service.start_session, session_id, read_input(file, SessionStart))
 
 
 @app.command("complete")
@@ -148,7 +148,7 @@ def complete(session_id: str = typer.Argument(...), file: Path = STEP_FILE) -> N
     from pedmassage.sessions import service
     from pedmassage.sessions.schemas import SessionFinish
 
-    _step(service.complete_session, session_id, SessionFinish.model_validate(read_json(file)))
+    _step(service.complete_session, session_id, read_input(file, SessionFinish))
 
 
 @app.command("end-early")
@@ -158,7 +158,7 @@ def end_early(session_id: str = typer.Argument(...), file: Path = STEP_FILE) -> 
     from pedmassage.sessions import service
     from pedmassage.sessions.schemas import SessionEnd
 
-    _step(service.end_session_early, session_id, SessionEnd.model_validate(read_json(file)))
+    _step(service.end_session_early, session_id, read_input(file, SessionEnd))
 
 
 @app.command("sign")
@@ -204,7 +204,7 @@ def adverse_event(
     from pedmassage.sessions import service
     from pedmassage.sessions.schemas import AdverseEventCreate
 
-    data = AdverseEventCreate.model_validate(read_json(file))
+    data = read_input(file, AdverseEventCreate)
     with database() as db:
         service.add_adverse_event(
             db=db, session_id=session_id, data=data, recorded_by=recorded_by, now=now()

@@ -8,17 +8,20 @@ wrong measure, method or test is refused with the same message at every edge.
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from pedmassage.evidence.pooling import DEFAULT_MEASURE, DEFAULT_METHOD, DEFAULT_TEST
+from pedmassage.inbound import Inbound, Text
 
 
-class PoolRequest(BaseModel):
+class PoolRequest(Inbound):
     """A table of studies as CSV text, with the measure, the τ² method and the test."""
 
-    model_config = ConfigDict(extra="forbid")
-
-    csv: str = Field(min_length=1, description="study,yi,vi or the raw columns of the measure")
-    measure: str = Field(DEFAULT_MEASURE, description="SMD, MD, RR, OR, RD or GEN")
-    method: str = Field(DEFAULT_METHOD, description="FE, DL, REML or PM")
-    test: str = Field(DEFAULT_TEST, description="z or hksj")
+    csv: Text = Field(
+        min_length=1,
+        max_length=200_000,
+        description="study,yi,vi or the raw columns of the measure",
+    )
+    measure: Text = Field(DEFAULT_MEASURE, max_length=8, description="SMD, MD, RR, OR, RD or GEN")
+    method: Text = Field(DEFAULT_METHOD, max_length=8, description="FE, DL, REML or PM")
+    test: Text = Field(DEFAULT_TEST, max_length=8, description="z or hksj")

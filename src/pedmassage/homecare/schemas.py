@@ -7,20 +7,19 @@ the diary vocabulary and names the field and what is allowed, the same way on ev
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from pedmassage.homecare.rules import Adherence, Problem, Response
+from pedmassage.inbound import Code, Inbound, PersonName, Text
 from pedmassage.sessions.schemas import SessionPublic
 
 CareRole = Literal["therapist", "nurse", "physician", "child_life", "other"]
 
 
-class CareTeamMemberCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    staff_name: str = Field(min_length=1, max_length=80, description="As staff sign their notes.")
+class CareTeamMemberCreate(Inbound):
+    staff_name: PersonName = Field(description="As staff sign their notes.")
     role: CareRole = "therapist"
 
 
@@ -50,15 +49,17 @@ class CareTeamRosterPublic(BaseModel):
     parents: list[ParentPublic]
 
 
-class HomeProgramCreate(BaseModel):
+class HomeProgramCreate(Inbound):
     """A home routine to prescribe; the planner fills in the steps from the screening."""
 
-    model_config = ConfigDict(extra="forbid")
-
-    screening_id: str | None = Field(
-        None, description="The child's latest screening (the default); a hold is refused."
+    screening_id: Text | None = Field(
+        None,
+        max_length=64,
+        description="The child's latest screening (the default); a hold is refused.",
     )
-    goals: list[str] = Field(default=["relaxation"], min_length=1, description="sleep, pain, …")
+    goals: list[Code] = Field(
+        default=["relaxation"], min_length=1, max_length=10, description="sleep, pain, …"
+    )
     minutes: int | None = Field(None, description="Shorten the routine to this many minutes.")
     sessions_per_week: int | None = Field(None, description="Default: the protocol's dose.")
     weeks: int | None = Field(None, description="Default: the protocol's dose.")
@@ -103,19 +104,20 @@ class HomeProgramPublic(BaseModel):
     end_reason: str
 
 
-class HomeLogCreate(BaseModel):
+class HomeLogCreate(Inbound):
     """One home session, as the parent remembers it."""
-
-    model_config = ConfigDict(extra="forbid")
 
     session_date: dt.date = Field(description="The family's calendar date of the session.")
     minutes: int = Field(description="1 to 60.")
-    response: str = Field(description="settled, relaxed, asleep, neutral, unsettled or refused.")
-    problem: str = Field(
+    response: Text = Field(
+        max_length=12, description="settled, relaxed, asleep, neutral, unsettled or refused."
+    )
+    problem: Text = Field(
         "none",
+        max_length=24,
         description="none, pain_during_massage, skin_change, breathing_difficulty or other.",
     )
-    note: str = Field("", max_length=2000)
+    note: Text = Field("", max_length=2000)
 
 
 class HomeLogPublic(BaseModel):
@@ -131,11 +133,13 @@ class HomeLogPublic(BaseModel):
     advice: str = Field(description="What the parent is told after logging this problem.")
 
 
-class ParentMeasureCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    instrument: str = Field("psoc", description="A parent-report instrument; default PSOC.")
-    items: dict[str, float] = Field(description='{"item_1": 4, …, "item_17": 5}')
+class ParentMeasureCreate(Inbound):
+    instrument: Text = Field(
+        "psoc", max_length=40, description="A parent-report instrument; default PSOC."
+    )
+    items: dict[Annotated[Text, Field(max_length=40)], float] = Field(
+        max_length=40, description='{"item_1": 4, …, "item_17": 5}'
+    )
 
 
 class ParentMeasurePublic(BaseModel):
@@ -151,10 +155,8 @@ class ParentMeasurePublic(BaseModel):
     entered_by: str
 
 
-class FlagAcknowledge(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    action: str = Field("", max_length=2000, description="What the therapist did or advised.")
+class FlagAcknowledge(Inbound):
+    action: Text = Field("", max_length=2000, description="What the therapist did or advised.")
 
 
 class FlagPublic(BaseModel):

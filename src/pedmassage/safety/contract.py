@@ -13,6 +13,8 @@ from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from pedmassage.inbound import MAX_LIST_ITEMS, BodySiteName, Code, Text
+
 CONTRACT_VERSION = "1.0"
 
 Decision = Literal["proceed", "modify", "hold"]
@@ -40,39 +42,39 @@ class ChildFacts(_In):
 
 
 class ConditionIn(_In):
-    code: str
-    site: str | None = None
+    code: Code
+    site: BodySiteName | None = None
 
 
 class Measurement(_In):
-    code: str
+    code: Text = Field(min_length=1, max_length=40)
     value: float
-    unit: str
+    unit: Text = Field(min_length=1, max_length=16)
     taken_at: AwareDatetime
 
 
 class DeviceIn(_In):
-    kind: str
-    site: str | None = None
+    kind: Code
+    site: BodySiteName | None = None
 
 
 class ProcedureIn(_In):
-    kind: str = Field(
+    kind: Code = Field(
         description="surgery, lumbar_puncture, bone_marrow_aspiration, immunization, sedation, …"
     )
-    site: str | None = None
+    site: BodySiteName | None = None
     date: date
 
 
 class SkinFinding(_In):
-    finding: str
-    site: str | None = None
+    finding: Code
+    site: BodySiteName | None = None
 
 
 class MedicationIn(_In):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
-    class_: str = Field(
+    class_: Code = Field(
         alias="class",
         description="Medication class, e.g. anticoagulant, chemotherapy, sedative, antiplatelet.",
     )
@@ -84,13 +86,13 @@ class ScreeningInput(_In):
     assessed_at: AwareDatetime
     setting: Setting
     child: ChildFacts
-    conditions: list[ConditionIn] = Field(default_factory=list)
-    labs: list[Measurement] = Field(default_factory=list)
-    vitals: list[Measurement] = Field(default_factory=list)
-    devices: list[DeviceIn] = Field(default_factory=list)
-    procedures: list[ProcedureIn] = Field(default_factory=list)
-    skin: list[SkinFinding] = Field(default_factory=list)
-    medications: list[MedicationIn] = Field(default_factory=list)
+    conditions: list[ConditionIn] = Field(default_factory=list, max_length=MAX_LIST_ITEMS)
+    labs: list[Measurement] = Field(default_factory=list, max_length=MAX_LIST_ITEMS)
+    vitals: list[Measurement] = Field(default_factory=list, max_length=MAX_LIST_ITEMS)
+    devices: list[DeviceIn] = Field(default_factory=list, max_length=MAX_LIST_ITEMS)
+    procedures: list[ProcedureIn] = Field(default_factory=list, max_length=MAX_LIST_ITEMS)
+    skin: list[SkinFinding] = Field(default_factory=list, max_length=MAX_LIST_ITEMS)
+    medications: list[MedicationIn] = Field(default_factory=list, max_length=MAX_LIST_ITEMS)
     respiratory_support: RespiratorySupport = "none"
     isolation: Isolation = "none"
     touch_aversion: bool = False

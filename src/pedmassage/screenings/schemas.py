@@ -4,18 +4,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, Field
 
 from pedmassage.children.schemas import ChildPublic
+from pedmassage.inbound import Code, Inbound, PersonName
 from pedmassage.safety.contract import Isolation, RespiratorySupport, ScreeningResult, Setting
 
 
-class ScreeningCreate(BaseModel):
+class ScreeningCreate(Inbound):
     """What the therapist states at the bedside; everything else comes from the child's record."""
 
-    model_config = ConfigDict(extra="forbid")
-
-    therapist: str = Field(min_length=1, max_length=80, description="Who screens.")
+    therapist: PersonName = Field(description="Who screens.")
     assessed_at: AwareDatetime | None = Field(None, description="Defaults to now.")
     setting: Setting | None = Field(None, description="Defaults to the child's setting.")
     guardian_consent: bool | None = Field(
@@ -28,12 +27,12 @@ class ScreeningCreate(BaseModel):
     isolation: Isolation = "none"
 
 
-class PlanCreate(BaseModel):
+class PlanCreate(Inbound):
     """Ask for a plan on a screening: the goals, and the minutes if not the protocol's own."""
 
-    model_config = ConfigDict(extra="forbid")
-
-    goals: list[str] = Field(default=["relaxation"], description="pain, anxiety, sleep, …")
+    goals: list[Code] = Field(
+        default=["relaxation"], max_length=10, description="pain, anxiety, sleep, …"
+    )
     minutes: int | None = Field(None, ge=1, le=120)
 
 

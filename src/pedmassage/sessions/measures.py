@@ -59,9 +59,12 @@ def _scored(timepoint: str, measure: MeasureIn, child: Child, on: datetime) -> S
     ages = age_profile(
         child.birth_date, GestationalAge(child.ga_weeks, child.ga_days), taken_at.date()
     )
-    result = score(
-        measure.instrument, measure.items, gestational_age_weeks=ages.postmenstrual_weeks
-    )
+    try:
+        result = score(
+            measure.instrument, measure.items, gestational_age_weeks=ages.postmenstrual_weeks
+        )
+    except ValidationError as exc:
+        raise exc.within(timepoint) from None
     return SessionMeasure(
         timepoint=timepoint,
         taken_at=taken_at,

@@ -3,21 +3,28 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from pedmassage.inbound import BodySiteName, Code, Inbound, PersonName, Text
 
 ConsentMethod = Literal["in_person", "phone", "written", "standing_consent"]
 Severity = Literal["mild", "moderate", "severe"]
 
 
-class _In(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+ItemKey = Annotated[Text, Field(min_length=1, max_length=40)]
+Id = Annotated[Text, Field(min_length=1, max_length=64)]
+Regions = Field(min_length=1, max_length=40, description="Body sites massaged.")
 
 
-class MeasureIn(_In):
-    instrument: str = Field(description="Instrument id, e.g. flacc, wong_baker_faces, nrs_11.")
-    items: dict[str, float] = Field(description='Item scores; single-item scales: {"score": N}.')
+class MeasureIn(Inbound):
+    instrument: Text = Field(
+        min_length=1, max_length=40, description="Instrument id, e.g. flacc, wong_baker_faces."
+    )
+    items: dict[ItemKey, float] = Field(
+        max_length=40, description='Item scores; single-item scales: {"score": N}.'
+    )
     taken_at: AwareDatetime | None = Field(None, description="Defaults to the start or end time.")
 
 
@@ -37,20 +44,22 @@ HeartRate = Field(None, ge=20, le=300, description="Beats per minute, where moni
 SpO2 = Field(None, ge=40, le=100, description="Oxygen saturation %, where monitored.")
 
 
-class DraftCreate(_In):
+class DraftCreate(Inbound):
     """Plan a session on a screening (refused on a hold)."""
 
-    screening_id: str
-    therapist: str = Field(min_length=1, max_length=80)
-    goals: list[str] = Field(default=["relaxation"], description="pain, anxiety, sleep, …")
+    screening_id: Id
+    therapist: PersonName
+    goals: list[Code] = Field(
+        default=["relaxation"], max_length=10, description="pain, anxiety, sleep, …"
+    )
     minutes: int | None = Field(None, ge=1, le=120)
 
 
-class SessionStart(_In):
+class SessionStart(Inbound):
     """Consent and the child's assent, asked again at the start, and the 'before' measure."""
 
     started_at: AwareDatetime
-    guardian_consent_by: str = Field(min_length=1, max_length=120, description="Who gave it.")
+    guardian_consent_by: Text = Field(min_length=1, max_length=120, description="Who gave it.")
     consent_method: ConsentMethod = "in_person"
     child_assent: bool | None = Field(None, description="null = not developmentally able.")
     pre: MeasureIn | None = Field(
@@ -60,50 +69,54 @@ class SessionStart(_In):
     spo2: int | None = SpO2
 
 
-class SessionFinish(_In):
+class SessionFinish(Inbound):
     """What was delivered, the 'after' measure and the child's response."""
 
     ended_at: AwareDatetime
     minutes: int = Field(ge=1, le=120)
     pressure: int = Field(ge=0, le=5, description="Walton pressure 1-5; 0 = still hold.")
-    regions: list[str] = Field(min_length=1, description="Body sites massaged.")
-    technique: str = Field("", max_length=120)
+    regions: list[BodySiteName] = Regions
+    technique: Text = Field("", max_length=120)
     post: MeasureIn
     heart_rate: int | None = HeartRate
     spo2: int | None = SpO2
-    cues: list[str] = Field(default=[], description="Engagement/disengagement cue codes.")
-    response: str = Field("", max_length=2000)
-    note: str = Field("", max_length=4000)
+    cues: list[Code] = Field(
+        default=[], max_length=40, description="Engagement/disengagement cue codes."
+    )
+    response: Text = Field("", max_length=2000)
+    note: Text = Field("", max_length=4000)
 
 
-class SessionEnd(_In):
+class SessionEnd(Inbound):
     """A session ended early: the reason is required, delivery so far may be partial or none."""
 
     ended_at: AwareDatetime
-    reason: str = Field(min_length=1, max_length=500)
+    reason: Text = Field(min_length=1, max_length=500)
     minutes: int = Field(0, ge=0, le=120)
     pressure: int = Field(0, ge=0, le=5)
-    regions: list[str] = []
-    technique: str = Field("", max_length=120)
+    regions: list[BodySiteName] = Field(default=[], max_length=40)
+    technique: Text = Field("", max_length=120)
     post: MeasureIn | None = None
     heart_rate: int | None = HeartRate
     spo2: int | None = SpO2
-    cues: list[str] = []
-    response: str = Field("", max_length=2000)
-    note: str = Field("", max_length=4000)
+    cues: list[Code] = Field(
+        default=[], max_length=40, description="Engagement/disengagement cue codes."
+    )
+    response: Text = Field("", max_length=2000)
+    note: Text = Field("", max_length=4000)
 
 
-class AdverseEventCreate(_In):
+class AdverseEventCreate(Inbound):
     occurred_at: AwareDatetime
-    description: str = Field(min_length=1, max_length=2000)
+    description: Text = Field(min_length=1, max_length=2000)
     severity: Severity
-    action_taken: str = Field(min_length=1, max_length=2000)
+    action_taken: Text = Field(min_length=1, max_length=2000)
 
 
 class AdverseEventReportCreate(AdverseEventCreate):
     """An adverse event reported on its own, after the session, by the person named."""
 
-    recorded_by: str = Field(min_length=1, max_length=80)
+    recorded_by: PersonName
 
 
 class AdverseEventPublic(BaseModel):
@@ -116,9 +129,9 @@ class AdverseEventPublic(BaseModel):
     recorded_by: str
 
 
-class AddendumCreate(_In):
-    author: str = Field(min_length=1, max_length=80)
-    text: str = Field(min_length=1, max_length=4000)
+class AddendumCreate(Inbound):
+    author: PersonName
+    text: Text = Field(min_length=1, max_length=4000)
 
 
 class AddendumPublic(BaseModel):
@@ -129,37 +142,39 @@ class AddendumPublic(BaseModel):
     text: str
 
 
-class SignCreate(_In):
-    signer: str = Field(min_length=1, max_length=80)
+class SignCreate(Inbound):
+    signer: PersonName
 
 
-class SessionCreate(_In):
+class SessionCreate(Inbound):
     """A whole session documented at once after it happened (draft, start and end in one step)."""
 
-    screening_id: str
-    therapist: str = Field(min_length=1, max_length=80)
+    screening_id: Id
+    therapist: PersonName
     started_at: AwareDatetime
     minutes: int = Field(ge=1, le=120)
     pressure: int = Field(ge=0, le=5, description="Walton pressure 1-5; 0 = still hold.")
-    regions: list[str] = Field(min_length=1, description="Body sites massaged.")
-    technique: str = Field("", max_length=120)
-    guardian_consent_by: str = Field(
+    regions: list[BodySiteName] = Regions
+    technique: Text = Field("", max_length=120)
+    guardian_consent_by: Text = Field(
         min_length=1, max_length=120, description="Who gave permission, and how."
     )
     consent_method: ConsentMethod = "in_person"
     child_assent: bool | None = None
     status: Literal["completed", "ended_early"] = "completed"
-    end_reason: str = Field("", max_length=500)
+    end_reason: Text = Field("", max_length=500)
     pre: MeasureIn
     post: MeasureIn
     heart_rate_pre: int | None = HeartRate
     heart_rate_post: int | None = HeartRate
     spo2_pre: int | None = SpO2
     spo2_post: int | None = SpO2
-    cues: list[str] = []
-    adverse_events: list[AdverseEventCreate] = []
-    response: str = Field("", max_length=2000)
-    note: str = Field("", max_length=4000)
+    cues: list[Code] = Field(
+        default=[], max_length=40, description="Engagement/disengagement cue codes."
+    )
+    adverse_events: list[AdverseEventCreate] = Field(default=[], max_length=20)
+    response: Text = Field("", max_length=2000)
+    note: Text = Field("", max_length=4000)
 
 
 class SessionPublic(BaseModel):

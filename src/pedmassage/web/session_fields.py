@@ -131,8 +131,8 @@ def session_key(path: str) -> str:
     """Instrument errors belong beside the one scale picker, not beside "before" or "after"."""
     if path in ("pre.instrument", "post.instrument"):
         return "instrument"
-    if path.startswith("items."):
-        return "measures"  # a scoring refusal names the item but not the timepoint
+    if path.startswith(("pre.items.", "post.items.")):
+        return "measures"  # the before and after scores sit together in one group
     if path.startswith("adverse_events."):
         return ADVERSE_FIELDS.get(path.rsplit(".", 1)[-1], "adverse_description")
     return field_key(path)
