@@ -60,6 +60,30 @@ class ConflictError(PedmassageError):
         super().__init__(message)
 
 
+class StaleVersionError(ConflictError):
+    """A change rested on an older version of the record than the stored one.
+
+    Someone else changed it in between (another tablet, a colleague): the change is refused, never
+    merged, and the message says what the record is now, so the person can read it and decide.
+    """
+
+    def __init__(self, kind: str, seen: int, current: int, now: str) -> None:
+        super().__init__(
+            f"this {kind} was changed since you read it (you had version {seen}, it is now "
+            f"version {current}: {now}); read it again and redo your change if it still applies",
+            field="If-Match",
+        )
+        self.seen = seen
+        self.current = current
+
+    @classmethod
+    def check(cls, kind: str, current: int, seen: int | None, now: str) -> None:
+        """Refuse when ``seen`` (the version the change rests on) is not ``current``; a change
+        that names no version rests on whatever is stored, as before versions existed."""
+        if seen is not None and seen != current:
+            raise cls(kind, seen, current, now)
+
+
 class IllegalTransitionError(ConflictError):
     """A session's state does not allow this action (the lifecycle names the states that do)."""
 

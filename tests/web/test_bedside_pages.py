@@ -303,3 +303,34 @@ def test_ending_early_keeps_the_minutes_given_before_stopping(
     assert ended.status_code == 303
     session = client.get(f"/api/v1/sessions/{session_id}").json()
     assert session["minutes"] == 6 and session["status"] == "ended_early"
+
+
+def hidden_version(page: str, action: str) -> str:
+    """The version a form was drawn with (its hidden field), for the form posting to ``action``."""
+    form = page[page.index(f'action="{action}"') :]
+    found = re.search(r'name="version" value="(\d+)"', form)
+    assert found, "the form carries no version"
+    return found.group(1)
+
+
+def test_a_second_tablet_on_an_old_page_gets_a_409_not_a_merge(
+    client: TestClient, screening: tuple[str, str], row_counts: RowCounts
+) -> None:
+    session_id = start_now(client, screening[0])
+    first_tablet = client.get(f"/sessions/{session_id}/start").text
+    second_tablet = client.get(f"/sessions/{session_id}/start").text
+    seen = hidden_version(first_tablet, f"/sessions/{session_id}/start")
+    assert hidden_version(second_tablet, f"/sessions/{session_id}/end-early") == seen
+
+    started = client.post(f"/sessions/{session_id}/start", data={**START, "version": seen})
+    assert started.status_code == 303
+    before = row_counts()
+    refused = client.post(
+        f"/sessions/{session_id}/end-early", data={"reason": "asleep", "version": seen}
+    )
+
+    assert refused.status_code == 409
+    assert "was changed since you read it" in refused.text
+    assert "in progress" in refused.text
+    assert state(client, session_id) == "in_progress"
+    assert row_counts() == before

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 
 from pedmassage.api.bodies import StrictJSONRoute
 from pedmassage.api.deps import NowDep, SessionDep
@@ -12,6 +12,7 @@ from pedmassage.children import service
 from pedmassage.children.schemas import ChildCreate, ChildPublic, ObservationPublic
 from pedmassage.http import ActorDep, allow
 from pedmassage.http.guard import site_for_new_record
+from pedmassage.http.versions import IfMatchDep, tagged
 from pedmassage.safety.contract import ConditionIn, DeviceIn, Measurement
 
 router = APIRouter(route_class=StrictJSONRoute, prefix="/api/v1/children", tags=["children"])
@@ -39,8 +40,11 @@ def list_children(
 
 
 @router.get("/{child_id}", dependencies=[allow("child.read")])
-def get_child(child_id: str, db: SessionDep, now: NowDep) -> ChildPublic:
-    return service.to_public(service.get_child(db=db, child_id=child_id), now.date())
+def get_child(child_id: str, db: SessionDep, now: NowDep, response: Response) -> ChildPublic:
+    """The profile as it is now; its ETag is the version a change sends back in If-Match."""
+    public = service.to_public(service.get_child(db=db, child_id=child_id), now.date())
+    tagged(response, public.version)
+    return public
 
 
 @router.post(
@@ -52,21 +56,24 @@ def add_observation(
     data: Measurement,
     db: SessionDep,
     now: NowDep,
+    seen: IfMatchDep,
 ) -> ObservationPublic:
     """Record a lab (e.g. platelets in 10^9/L) or a vital sign (temperature in Cel)."""
     observation = service.add_observation(
-        db=db, child_id=child_id, category=category, data=data, now=now
+        db=db, child_id=child_id, category=category, data=data, now=now, seen=seen
     )
     return ObservationPublic.model_validate(observation)
 
 
 @router.post("/{child_id}/conditions", status_code=201, dependencies=[allow("child.write")])
-def add_condition(child_id: str, data: ConditionIn, db: SessionDep) -> ConditionIn:
-    service.add_condition(db=db, child_id=child_id, data=data)
+def add_condition(
+    child_id: str, data: ConditionIn, db: SessionDep, seen: IfMatchDep
+) -> ConditionIn:
+    service.add_condition(db=db, child_id=child_id, data=data, seen=seen)
     return data
 
 
 @router.post("/{child_id}/devices", status_code=201, dependencies=[allow("child.write")])
-def add_device(child_id: str, data: DeviceIn, db: SessionDep) -> DeviceIn:
-    service.add_device(db=db, child_id=child_id, data=data)
+def add_device(child_id: str, data: DeviceIn, db: SessionDep, seen: IfMatchDep) -> DeviceIn:
+    service.add_device(db=db, child_id=child_id, data=data, seen=seen)
     return data

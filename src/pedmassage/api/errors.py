@@ -7,9 +7,14 @@ the action; 403 a viewer not linked to the child. Request-shape errors use the s
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import Request
+from fastapi.dependencies.utils import get_flat_params
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
+from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException
 
 from pedmassage.errors import (
@@ -22,6 +27,53 @@ from pedmassage.errors import (
     jsonable,
 )
 from pedmassage.inbound import field_path
+
+
+class ErrorEntry(BaseModel):
+    """One thing wrong with a request, in words a clinician or a client developer can act on."""
+
+    field: str | None = Field(description="The full path of the field: pre.items.score, …")
+    value: Any = Field(description="What was given, when it is safe to echo; otherwise null.")
+    allowed: str | None = Field(description="What would have been accepted.")
+    message: str
+
+
+class ErrorBody(BaseModel):
+    """The one error shape of every API answer that is not a success."""
+
+    detail: list[ErrorEntry]
+
+
+RETRY_AFTER = {"Retry-After": {"description": "Seconds to wait", "schema": {"type": "integer"}}}
+UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+def documented_errors(route: APIRoute) -> dict[int | str, dict[str, Any]]:
+    """The error answers ``route`` can give, each with the error body's schema, for OpenAPI.
+
+    Every route may meet a missing or bad login (401), the access policy (403) and a database
+    that is busy for too long (503); a path with an id may name no record (404); a write may find
+    the record's state forbids it (409); a body may be too large (413) or refused (422).
+    """
+
+    def answer(description: str, **extra: Any) -> dict[str, Any]:
+        return {"model": ErrorBody, "description": description, **extra}
+
+    codes: dict[int | str, dict[str, Any]] = {
+        401: answer("No valid login or bearer token"),
+        403: answer("The access policy does not allow this to this person"),
+        503: answer("The database was busy for too long; nothing was stored", headers=RETRY_AFTER),
+    }
+    if route.param_convertors:
+        codes[404] = answer("No record has this id")
+    if (route.methods or set()) & UNSAFE_METHODS:
+        codes[409] = answer("The record's state, or a newer version of it, forbids this")
+    if route.body_field is not None:
+        codes[413] = answer("The request body is larger than the limit")
+    if route.body_field is not None or get_flat_params(route.dependant):
+        codes[422] = answer("A field is refused; the entry names its full path")
+    return codes
+
 
 HANDLED: tuple[type[Exception], ...] = (
     ValidationError,

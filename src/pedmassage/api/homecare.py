@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Response
 
 from pedmassage.api.bodies import StrictJSONRoute
 from pedmassage.api.deps import NowDep, SessionDep
@@ -38,6 +38,7 @@ from pedmassage.homecare.schemas import (
     ParentPublic,
 )
 from pedmassage.http import ActorDep, allow
+from pedmassage.http.versions import tagged
 
 router = APIRouter(route_class=StrictJSONRoute, prefix="/api/v1", tags=["home programs"])
 
@@ -123,8 +124,13 @@ def summary(child_id: str, viewer: ViewerDep, db: SessionDep, now: NowDep) -> Ho
 
 
 @router.get("/home-programs/{program_id}", dependencies=[allow("home.read")])
-def get_program(program_id: str, viewer: ViewerDep, db: SessionDep) -> HomeProgramPublic:
-    return program_public(service.get_program(db=db, viewer=viewer, program_id=program_id))
+def get_program(
+    program_id: str, viewer: ViewerDep, db: SessionDep, response: Response
+) -> HomeProgramPublic:
+    """The routine as prescribed, with its version as the ETag."""
+    public = program_public(service.get_program(db=db, viewer=viewer, program_id=program_id))
+    tagged(response, public.version)
+    return public
 
 
 @router.post("/home-programs/{program_id}/logs", status_code=201, dependencies=[allow("home.log")])

@@ -5,6 +5,8 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from pedmassage.api import children, evidence, health, homecare, screenings, sessions, tokens, users
+from pedmassage.api.bodies import StrictJSONRoute
+from pedmassage.api.errors import documented_errors
 
 API_PREFIX = "/api/"
 """Every API path starts here; errors on these paths are answered in JSON."""
@@ -12,4 +14,7 @@ API_PREFIX = "/api/"
 
 def install(app: FastAPI) -> None:
     for module in (health, children, screenings, sessions, homecare, evidence, tokens, users):
+        for route in module.router.routes:
+            if isinstance(route, StrictJSONRoute):
+                route.responses = {**documented_errors(route), **route.responses}
         app.include_router(module.router)

@@ -11,6 +11,7 @@ from pedmassage.api.bodies import StrictJSONRoute
 from pedmassage.api.deps import NowDep, SessionDep
 from pedmassage.http import ActorDep, allow
 from pedmassage.http.guard import own_name
+from pedmassage.http.versions import IfMatchDep, tagged
 from pedmassage.outcomes import service as outcomes
 from pedmassage.outcomes.schemas import TrendPublic
 from pedmassage.screenings import service as screenings
@@ -73,57 +74,85 @@ def create_draft(
 
 
 @router.get("/sessions/{session_id}", dependencies=[allow("session.read")])
-def get_session(session_id: str, db: SessionDep) -> SessionPublic:
-    return service.session_public(service.get_session(db=db, session_id=session_id))
+def get_session(session_id: str, db: SessionDep, response: Response) -> SessionPublic:
+    """The session as it is now; its ETag is the version a change sends back in If-Match."""
+    return _tagged(response, service.get_session(db=db, session_id=session_id))
 
 
 @router.post("/sessions/{session_id}/start", dependencies=[allow("session.write")])
-def start(session_id: str, data: SessionStart, db: SessionDep, now: NowDep) -> SessionPublic:
+def start(
+    session_id: str,
+    data: SessionStart,
+    db: SessionDep,
+    now: NowDep,
+    seen: IfMatchDep,
+    response: Response,
+) -> SessionPublic:
     """Consent and the child's assent at the start, and the 'before' measure; a "no" ends it."""
-    return service.session_public(
-        service.start_session(db=db, session_id=session_id, data=data, now=now)
-    )
+    record = service.start_session(db=db, session_id=session_id, data=data, now=now, seen=seen)
+    return _tagged(response, record)
 
 
 @router.post("/sessions/{session_id}/complete", dependencies=[allow("session.write")])
-def complete(session_id: str, data: SessionFinish, db: SessionDep, now: NowDep) -> SessionPublic:
+def complete(
+    session_id: str,
+    data: SessionFinish,
+    db: SessionDep,
+    now: NowDep,
+    seen: IfMatchDep,
+    response: Response,
+) -> SessionPublic:
     """What was delivered (within the screening) and the 'after' measure."""
-    return service.session_public(
-        service.complete_session(db=db, session_id=session_id, data=data, now=now)
-    )
+    record = service.complete_session(db=db, session_id=session_id, data=data, now=now, seen=seen)
+    return _tagged(response, record)
 
 
 @router.post("/sessions/{session_id}/end-early", dependencies=[allow("session.write")])
-def end_early(session_id: str, data: SessionEnd, db: SessionDep, now: NowDep) -> SessionPublic:
+def end_early(
+    session_id: str,
+    data: SessionEnd,
+    db: SessionDep,
+    now: NowDep,
+    seen: IfMatchDep,
+    response: Response,
+) -> SessionPublic:
     """End a session early (the child's "no", disengagement cues, or another reason)."""
-    return service.session_public(
-        service.end_session_early(db=db, session_id=session_id, data=data, now=now)
-    )
+    record = service.end_session_early(db=db, session_id=session_id, data=data, now=now, seen=seen)
+    return _tagged(response, record)
 
 
 @router.post(
     "/sessions/{session_id}/adverse-events", status_code=201, dependencies=[allow("session.write")]
 )
 def adverse_event(
-    session_id: str, data: AdverseEventReportCreate, db: SessionDep, now: NowDep, actor: ActorDep
+    session_id: str,
+    data: AdverseEventReportCreate,
+    db: SessionDep,
+    now: NowDep,
+    actor: ActorDep,
+    seen: IfMatchDep,
 ) -> AdverseEventPublic:
     recorded_by = own_name(actor, data.recorded_by, "recorded_by")
     event = service.add_adverse_event(
-        db=db, session_id=session_id, recorded_by=recorded_by, now=now, data=data
+        db=db, session_id=session_id, recorded_by=recorded_by, now=now, data=data, seen=seen
     )
     return AdverseEventPublic.model_validate(event)
 
 
 @router.post("/sessions/{session_id}/sign", dependencies=[allow("session.sign")])
 def sign(
-    session_id: str, data: SignCreate, db: SessionDep, now: NowDep, actor: ActorDep
+    session_id: str,
+    data: SignCreate,
+    db: SessionDep,
+    now: NowDep,
+    actor: ActorDep,
+    seen: IfMatchDep,
+    response: Response,
 ) -> SessionPublic:
     """Sign a finished session; it never changes afterwards (409 on any later edit)."""
-    return service.session_public(
-        service.sign_session(
-            db=db, session_id=session_id, signer=own_name(actor, data.signer, "signer"), now=now
-        )
-    )
+    signer = own_name(actor, data.signer, "signer")
+    record = service.sign_session(db=db, session_id=session_id, signer=signer, now=now, seen=seen)
+    return _tagged(response, record)
 
 
 @router.post(
@@ -132,8 +161,8 @@ def sign(
 def addendum(
     session_id: str, data: AddendumCreate, db: SessionDep, now: NowDep, actor: ActorDep
 ) -> AddendumPublic:
-    data = data.model_copy(update={"author": own_name(actor, data.author, "author")})
     """A correction to a signed session, with its author and time."""
+    data = data.model_copy(update={"author": own_name(actor, data.author, "author")})
     return AddendumPublic.model_validate(
         service.add_addendum(db=db, session_id=session_id, data=data, now=now)
     )
@@ -157,3 +186,10 @@ def trend_svg(child_id: str, db: SessionDep, instrument: str | None = None) -> R
     """The trend chart (SVG) for one instrument (default: the most used)."""
     svg = outcomes.trend_chart(db=db, child_id=child_id, instrument=instrument)
     return Response(svg, media_type="image/svg+xml")
+
+
+def _tagged(response: Response, record: Any) -> SessionPublic:
+    """The session as shown, with its version as the answer's ETag."""
+    public = service.session_public(record)
+    tagged(response, public.version)
+    return public

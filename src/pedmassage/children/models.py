@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, Float, ForeignKey, Integer, String, Text
+from sqlalchemy import Boolean, Date, Float, ForeignKey, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from pedmassage.db import Base, UTCDateTime, id_column_type, new_id, utcnow
@@ -15,6 +15,8 @@ class Child(Base):
 
     id: Mapped[str] = mapped_column(id_column_type(), primary_key=True, default=new_id)
     site_id: Mapped[str] = mapped_column(ForeignKey("sites.id"), index=True)
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default=text("1"))
+    """One more whenever the profile's facts change (see ``children.service``); its ETag."""
     display_name: Mapped[str] = mapped_column(String(80))
     mrn: Mapped[str | None] = mapped_column(String(40), unique=True)
     birth_date: Mapped[date] = mapped_column(Date)

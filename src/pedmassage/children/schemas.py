@@ -83,6 +83,7 @@ class ChildPublic(BaseModel):
 
     id: str
     site_id: str
+    version: int = Field(description="Sent back as ETag; changes send it in If-Match.")
     display_name: str
     mrn: str | None
     birth_date: date

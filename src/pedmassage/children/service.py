@@ -24,7 +24,7 @@ from pedmassage.children.schemas import (
     ObservationPublic,
 )
 from pedmassage.development import GestationalAge, age_profile, months_between, stage_for
-from pedmassage.errors import ConflictError, NotFoundError, ValidationError
+from pedmassage.errors import ConflictError, NotFoundError, StaleVersionError, ValidationError
 from pedmassage.safety.contract import (
     ConditionIn,
     DeviceIn,
@@ -119,10 +119,16 @@ def wards(*, db: Session) -> list[str]:
 
 
 def add_observation(
-    *, db: Session, child_id: str, category: str, data: Measurement, now: datetime
+    *,
+    db: Session,
+    child_id: str,
+    category: str,
+    data: Measurement,
+    now: datetime,
+    seen: int | None = None,
 ) -> Observation:
     """Record a lab or vital; refuses unknown codes, wrong units, impossible values or times."""
-    child = get_child(db=db, child_id=child_id)
+    child = changing_child(db, child_id, seen)
     _check_measurement(category, data, category, now, child.birth_date)
     observation = _observation(category, data)
     child.observations.append(observation)
@@ -130,8 +136,10 @@ def add_observation(
     return observation
 
 
-def add_condition(*, db: Session, child_id: str, data: ConditionIn) -> ChildCondition:
-    child = get_child(db=db, child_id=child_id)
+def add_condition(
+    *, db: Session, child_id: str, data: ConditionIn, seen: int | None = None
+) -> ChildCondition:
+    child = changing_child(db, child_id, seen)
     _check_condition(data, "condition")
     condition = ChildCondition(code=data.code, site=data.site)
     child.conditions.append(condition)
@@ -139,13 +147,26 @@ def add_condition(*, db: Session, child_id: str, data: ConditionIn) -> ChildCond
     return condition
 
 
-def add_device(*, db: Session, child_id: str, data: DeviceIn) -> ChildDevice:
-    child = get_child(db=db, child_id=child_id)
+def add_device(
+    *, db: Session, child_id: str, data: DeviceIn, seen: int | None = None
+) -> ChildDevice:
+    child = changing_child(db, child_id, seen)
     _check_device(data, "device")
     device = ChildDevice(kind=data.kind, site=data.site)
     child.devices.append(device)
     db.flush()
     return device
+
+
+def changing_child(db: Session, child_id: str, seen: int | None = None) -> Child:
+    """The child, read afresh under a row lock for a change to the profile, whose version moves
+    on by one; ``seen``, when given, is the version the change rests on (older: a 409)."""
+    child = db.get(Child, child_id, with_for_update=True, populate_existing=True)
+    if child is None:
+        raise NotFoundError("child", child_id)
+    StaleVersionError.check("child's profile", child.version, seen, "its facts have changed")
+    child.version += 1
+    return child
 
 
 def to_public(child: Child, as_of: date) -> ChildPublic:
@@ -156,6 +177,7 @@ def to_public(child: Child, as_of: date) -> ChildPublic:
     return ChildPublic(
         id=child.id,
         site_id=child.site_id,
+        version=child.version,
         display_name=child.display_name,
         mrn=child.mrn,
         birth_date=child.birth_date,

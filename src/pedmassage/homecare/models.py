@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import JSON, Date, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Date, Float, ForeignKey, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from pedmassage.children.models import Child
@@ -43,6 +43,9 @@ class HomeProgram(Base):
     child_id: Mapped[str] = mapped_column(ForeignKey("children.id", ondelete="CASCADE"), index=True)
     screening_id: Mapped[str] = mapped_column(ForeignKey("screenings.id"), index=True)
     site_id: Mapped[str] = mapped_column(ForeignKey("sites.id"), index=True)
+    version: Mapped[int] = mapped_column(Integer, server_default=text("1"))
+    """One more on every change of this row (SQLAlchemy counts it); the ETag of the record."""
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 (read once, by the mapper)
     status: Mapped[str] = mapped_column(String(8))  # active | ended
     prescribed_by: Mapped[str] = mapped_column(String(80))
     prescribed_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -33,6 +33,7 @@ def program_public(program: HomeProgram) -> HomeProgramPublic:
     return HomeProgramPublic(
         id=program.id,
         child_id=program.child_id,
+        version=program.version,
         screening_id=program.screening_id,
         status=program.status,
         prescribed_by=program.prescribed_by,

@@ -77,6 +77,7 @@ class HomeStep(BaseModel):
 class HomeProgramPublic(BaseModel):
     id: str
     child_id: str
+    version: int = Field(description="Sent back as ETag; the program's version.")
     screening_id: str
     status: str
     prescribed_by: str

@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, String, Text, event, inspect
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, String, Text, event, inspect, text
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from pedmassage.db import Base, UTCDateTime, id_column_type, new_id, utcnow
@@ -31,6 +31,9 @@ class SessionRecord(Base):
     therapist: Mapped[str] = mapped_column(String(80))
     deliverer: Mapped[str] = mapped_column(String(12), default="therapist")
     status: Mapped[str] = mapped_column(String(12))  # see lifecycle.STATES
+    version: Mapped[int] = mapped_column(Integer, server_default=text("1"))
+    """One more on every change of this row (SQLAlchemy counts it); the ETag of the record."""
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 (read once, by the mapper)
     ended_early: Mapped[bool] = mapped_column(Boolean, default=False)
     end_reason: Mapped[str] = mapped_column(Text, default="")
     goals: Mapped[list[str]] = mapped_column(JSON, default=list)

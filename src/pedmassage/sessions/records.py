@@ -14,10 +14,11 @@ from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm.attributes import flag_modified
 
 from pedmassage.children.models import Child
 from pedmassage.children.service import get_child
-from pedmassage.errors import NotFoundError, ValidationError
+from pedmassage.errors import NotFoundError, StaleVersionError, ValidationError
 from pedmassage.screenings.models import Screening
 from pedmassage.screenings.reliance import Care, screening_for_care
 from pedmassage.screenings.service import plan_on
@@ -57,10 +58,12 @@ def create_draft(
 
 
 def start_session(
-    *, db: Session, session_id: str, data: SessionStart, now: datetime
+    *, db: Session, session_id: str, data: SessionStart, now: datetime, seen: int | None = None
 ) -> SessionRecord:
-    """Consent confirmed and the child asked again; a "no" ends the session there and then."""
-    record = locked_session(db, session_id)
+    """Consent confirmed and the child asked again; a "no" ends the session there and then.
+
+    ``seen`` is the version the change rests on (each step takes one): an older one is a 409."""
+    record = locked_session(db, session_id, seen)
     not_future(data.started_at, "started_at", now)
     care = Care.session(data.started_at, at_field="started_at")
     screening_for_care(db=db, child_id=record.child_id, care=care, screening_id=record.screening_id)
@@ -70,10 +73,10 @@ def start_session(
 
 
 def complete_session(
-    *, db: Session, session_id: str, data: SessionFinish, now: datetime
+    *, db: Session, session_id: str, data: SessionFinish, now: datetime, seen: int | None = None
 ) -> SessionRecord:
     """What was delivered (within the screening's limits) and the 'after' measure."""
-    record = locked_session(db, session_id)
+    record = locked_session(db, session_id, seen)
     next_state(record.status, "complete")  # a session that never started is refused first
     not_future(data.ended_at, "ended_at", now)
     complete(record, get_child(db=db, child_id=record.child_id), data)
@@ -82,10 +85,10 @@ def complete_session(
 
 
 def end_session_early(
-    *, db: Session, session_id: str, data: SessionEnd, now: datetime
+    *, db: Session, session_id: str, data: SessionEnd, now: datetime, seen: int | None = None
 ) -> SessionRecord:
     """The child said stop or disengaged (or something else ended it): the reason is kept."""
-    record = locked_session(db, session_id)
+    record = locked_session(db, session_id, seen)
     next_state(record.status, "end_early")  # a finished session is refused first
     not_future(data.ended_at, "ended_at", now)
     end_early(record, get_child(db=db, child_id=record.child_id), data)
@@ -94,18 +97,27 @@ def end_session_early(
 
 
 def add_adverse_event(
-    *, db: Session, session_id: str, data: AdverseEventCreate, recorded_by: str, now: datetime
+    *,
+    db: Session,
+    session_id: str,
+    data: AdverseEventCreate,
+    recorded_by: str,
+    now: datetime,
+    seen: int | None = None,
 ) -> AdverseEvent:
     """An adverse event with severity and action; after signing, use an addendum."""
-    record = locked_session(db, session_id)
+    record = locked_session(db, session_id, seen)
     adverse = adverse_event(record, data, recorded_by, latest=now)
+    flag_modified(record, "status")  # the record a reader saw has changed: its version moves on
     db.flush()
     return adverse
 
 
-def sign_session(*, db: Session, session_id: str, signer: str, now: datetime) -> SessionRecord:
+def sign_session(
+    *, db: Session, session_id: str, signer: str, now: datetime, seen: int | None = None
+) -> SessionRecord:
     """Sign a finished session: from now on the record never changes."""
-    record = locked_session(db, session_id)
+    record = locked_session(db, session_id, seen)
     record.status = next_state(record.status, "sign")
     record.signed_by, record.signed_at = signer, now
     db.flush()
@@ -129,14 +141,30 @@ def get_session(*, db: Session, session_id: str) -> SessionRecord:
     return record
 
 
-def locked_session(db: Session, session_id: str) -> SessionRecord:
+def locked_session(db: Session, session_id: str, seen: int | None = None) -> SessionRecord:
     """The session, read afresh under a row lock for a step that changes it: two tablets acting on
     one draft at once take turns, and the second sees what the first did (so its step is refused
-    with a 409 rather than merged into the first). SQLite's write lock at BEGIN does the same."""
+    with a 409 rather than merged into the first). SQLite's write lock at BEGIN does the same.
+
+    ``seen``, when given, is the version the step rests on; a newer stored one is a 409 that says
+    what the session is now."""
     record = db.get(SessionRecord, session_id, with_for_update=True, populate_existing=True)
     if record is None:
         raise NotFoundError("session", session_id)
+    StaleVersionError.check("session", record.version, seen, _now_is(record))
     return record
+
+
+def _now_is(record: SessionRecord) -> str:
+    """What a session is now, for someone whose view of it is out of date."""
+    state = record.status.replace("_", " ")
+    if record.signed_by:
+        return f"{state} by {record.signed_by}"
+    if record.ended_at is not None:
+        return f"{state}, ended at {record.ended_at:%H:%M}"
+    if record.started_at is not None:
+        return f"{state}, started at {record.started_at:%H:%M}"
+    return state
 
 
 def list_sessions(*, db: Session, child_id: str) -> list[SessionRecord]:

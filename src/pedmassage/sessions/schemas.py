@@ -183,6 +183,7 @@ class SessionPublic(BaseModel):
     id: str
     child_id: str
     screening_id: str
+    version: int = Field(description="Sent back as ETag; changes send it in If-Match.")
     therapist: str
     status: str
     ended_early: bool

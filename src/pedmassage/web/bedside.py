@@ -96,7 +96,9 @@ def start(session_id: str, request: Request, form: FormDep, db: PageDb, now: Now
     require(db, session_id, "start")
     try:
         data = validated(SessionStart, *_start_fields(form, now))
-        record = service.start_session(db=db, session_id=session_id, data=data, now=now)
+        record = service.start_session(
+            db=db, session_id=session_id, data=data, now=now, seen=form.version()
+        )
     except FormError as exc:
         return _refused(request, db, session_id, now, "start", form, exc.errors)
     except ValidationError as exc:
@@ -122,7 +124,9 @@ def complete(session_id: str, request: Request, form: FormDep, db: PageDb, now: 
     session = require(db, session_id, "complete")
     try:
         data = validated(SessionFinish, *_finish_fields(form, now, _pre_instrument(session)))
-        service.complete_session(db=db, session_id=session_id, data=data, now=now)
+        service.complete_session(
+            db=db, session_id=session_id, data=data, now=now, seen=form.version()
+        )
     except FormError as exc:
         return _refused(request, db, session_id, now, "complete", form, exc.errors)
     except ValidationError as exc:
@@ -143,7 +147,9 @@ def end_early(
         fields["minutes"] = given
     try:
         data = validated(SessionEnd, fields, {}, key=end_key)
-        service.end_session_early(db=db, session_id=session_id, data=data, now=now)
+        service.end_session_early(
+            db=db, session_id=session_id, data=data, now=now, seen=form.version()
+        )
     except FormError as exc:
         return _refused(request, db, session_id, now, "end", form, exc.errors)
     except ValidationError as exc:

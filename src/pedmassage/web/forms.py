@@ -55,6 +55,13 @@ class FormInput:
         required field, "missing"), never an empty string that fails with a confusing message."""
         return {name: self.text(name) for name in names if self.text(name)}
 
+    def version(self) -> int | None:
+        """The record's version the page was drawn from (its hidden ``version`` field)."""
+        from pedmassage.http.versions import parse_version
+
+        given = self.text("version")
+        return parse_version(given, "version") if given else None
+
     def as_dict(self) -> dict[str, list[str]]:
         return dict(self._fields)
 

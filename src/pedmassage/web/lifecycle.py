@@ -104,7 +104,9 @@ def sign(
     try:
         data = validated(SignCreate, dict(form.present(("signer",))), {})
         signer = own_name(actor, data.signer, "signer")
-        service.sign_session(db=db, session_id=session_id, signer=signer, now=now)
+        service.sign_session(
+            db=db, session_id=session_id, signer=signer, now=now, seen=form.version()
+        )
     except FormError as exc:
         return _refused(request, db, session_id, now, "sign", form, exc.errors)
     return RedirectResponse(f"/sessions/{session_id}", status_code=303)
@@ -139,6 +141,7 @@ def add_adverse_event(
             data=data,
             recorded_by=own_name(actor, data.recorded_by, "recorded_by"),
             now=now,
+            seen=form.version(),
         )
     except FormError as exc:
         return _refused(request, db, session_id, now, "adverse", form, exc.errors)
