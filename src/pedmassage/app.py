@@ -67,7 +67,9 @@ def _route_errors(app: FastAPI) -> None:
     from pedmassage.api.routes import API_PREFIX
     from pedmassage.db import is_busy
     from pedmassage.errors import StorageBusyError
-    from pedmassage.http.guard import audit_failure
+    from pedmassage.http.guard import audit_failure, audit_replay
+    from pedmassage.http.idempotent import replayed
+    from pedmassage.idempotency.service import ReplayedAnswerError
     from pedmassage.web import errors as web_errors
 
     def handler(request: Request, exc: Exception) -> Response:
@@ -87,6 +89,14 @@ def _route_errors(app: FastAPI) -> None:
         return await http_exception_handler(request, exc)
 
     app.add_exception_handler(HTTPException, http_error)
+
+    def replay(request: Request, exc: Exception) -> Response:
+        """A retried creation: its first answer again, and an audit entry saying so."""
+        assert isinstance(exc, ReplayedAnswerError)
+        audit_replay(request, request.app.state.clock())
+        return replayed(exc)
+
+    app.add_exception_handler(ReplayedAnswerError, replay)
 
     def busy(request: Request, exc: Exception) -> Response:
         """The database's write lock was not granted in time: try again shortly, never a 500."""

@@ -27,6 +27,7 @@ from pedmassage.homecare.models import (
     HomeSessionLog,
     ParentMeasure,
 )
+from pedmassage.idempotency.models import IdempotencyKey
 from pedmassage.screenings.models import Screening
 from pedmassage.sessions.models import (
     Addendum,
@@ -53,6 +54,7 @@ __all__ = [
     "HomeFlag",
     "HomeProgram",
     "HomeSessionLog",
+    "IdempotencyKey",
     "LoginFailure",
     "LoginSession",
     "Observation",

@@ -17,10 +17,10 @@ from typing import Any
 
 from fastapi import Depends, Request, Response
 from fastapi.exceptions import RequestValidationError
-from fastapi.routing import APIRoute
 from pydantic import TypeAdapter
 from pydantic import ValidationError as PydanticValidationError
 
+from pedmassage.http.idempotent import KeptAnswerRoute
 from pedmassage.inbound import parse_json
 
 JSON_MEDIA_TYPES = ("application/json",)
@@ -54,9 +54,10 @@ async def strictly_valid(request: Request) -> None:
         raise RequestValidationError([{**e, "loc": ("body", *e["loc"])} for e in errors]) from None
 
 
-class StrictJSONRoute(APIRoute):
+class StrictJSONRoute(KeptAnswerRoute):
     """An API route whose JSON body is parsed strictly first and validated strictly after the
-    route's own dependencies (authentication and the access policy) have run."""
+    route's own dependencies (authentication and the access policy) have run; a POST takes an
+    ``Idempotency-Key`` (see :mod:`pedmassage.http.idempotent`)."""
 
     def __init__(
         self,

@@ -173,6 +173,19 @@ def audit_after_rollback(request: Request, db: Any, outcome: str) -> None:
     _audit(request, db, actor, action, target, outcome, request.app.state.clock())
 
 
+def audit_replay(request: Request, now: Any) -> None:
+    """A retried request answered with its first answer: the access is accounted for, the work
+    is not done again. Written in its own transaction, after the request's has rolled back."""
+    from pedmassage.audit.service import append_now
+
+    actor = getattr(request.state, "actor", None)
+    policy = getattr(request.state, "policy", None)
+    if not isinstance(actor, Actor) or policy is None or policy[0] == "public.read":
+        return
+    event = _event(request, actor, policy[0], policy[1], "replayed")
+    append_now(engine=request.app.state.engine, event=event, at=now)
+
+
 def audit_failure(request: Request, exc: Exception, now: Any) -> None:
     """The audit entry of a request that ended in an error page or answer: a refusal past the
     guard, or the work refused (404, 409, 422) after the policy allowed it. Written in its own

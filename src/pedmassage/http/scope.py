@@ -17,9 +17,13 @@ from pedmassage.db import unit_of_work
 
 
 def get_db(request: Request) -> Iterator[Session]:
-    """Commit when the handler returns normally; roll back on any error."""
+    """Commit when the handler returns normally; roll back on any error.
+
+    The session is also left on ``request.state.unit_of_work`` for what must commit with the
+    request's work once the answer exists (the answer kept for an ``Idempotency-Key``)."""
     engine: Engine = request.app.state.engine
     with unit_of_work(engine) as session:
+        request.state.unit_of_work = session
         yield session
 
 

@@ -1,0 +1,1 @@
+"""Idempotent creation: a retried request with the same ``Idempotency-Key`` stores nothing twice."""
