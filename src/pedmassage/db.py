@@ -7,6 +7,8 @@ that called them owns the transaction.
 
 from __future__ import annotations
 
+import sqlite3
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -14,6 +16,7 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy import DateTime, Engine, MetaData, String, create_engine, event
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -81,7 +84,11 @@ def make_engine(url: str, busy_timeout: float = SQLITE_BUSY_TIMEOUT_SECONDS) -> 
             hide_parameters=True,
         )
         event.listen(engine, "connect", _sqlite_pragmas)
-        event.listen(engine, "begin", _sqlite_begin)
+        writers = _WriterQueue(busy_timeout)
+        event.listen(engine, "begin", writers.begin)
+        event.listen(engine, "commit", writers.end)
+        event.listen(engine, "rollback", writers.end)
+        event.listen(engine.pool, "checkin", writers.checked_in)
         return engine
     # hide_parameters: a database error never carries a child's data into a log line.
     return create_engine(url, pool_pre_ping=True, hide_parameters=True)
@@ -97,15 +104,44 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def _sqlite_begin(connection: Any) -> None:
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+class _WriterQueue:
+    """The threads of one process take turns for SQLite's one write lock in a queue of their own.
+
+    SQLite's busy handler lets a waiting transaction poll, sleeping up to 100 ms between tries, so
+    under many writers some wait far longer than others and past the busy timeout get a 503. A
+    lock in the process wakes the next writer as soon as the last one ends; SQLite's own busy
+    timeout still covers writers in other processes (the command line, a backup).
+    """
+
+    HELD = "pedmassage.sqlite.writer"
+
+    def __init__(self, timeout: float) -> None:
+        self.lock = threading.Lock()
+        self.timeout = timeout
+
+    def begin(self, connection: Any) -> None:
+        if not self.lock.acquire(timeout=self.timeout):
+            busy = sqlite3.OperationalError("database is locked")
+            raise OperationalError("BEGIN IMMEDIATE", {}, busy)
+        connection.info[self.HELD] = True
+        try:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            self.end(connection)
+            raise
+
+    def end(self, connection: Any) -> None:
+        if connection.info.pop(self.HELD, False):
+            self.lock.release()
+
+    def checked_in(self, _dbapi_connection: Any, record: Any) -> None:
+        """A connection back in the pool never keeps its turn, however its transaction ended."""
+        self.end(record)
 
 
 def is_busy(exc: BaseException) -> bool:
     """True when a database error means "the database is busy, try again shortly" (SQLite's write
     lock not granted within the wait), not a fault."""
-    from sqlalchemy.exc import OperationalError
-
     text = str(getattr(exc, "orig", exc)).lower()
     return isinstance(exc, OperationalError) and (
         "database is locked" in text or "database is busy" in text

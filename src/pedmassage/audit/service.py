@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Engine, Row, String, select, text
+from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session
 
 from pedmassage.audit.chain import GENESIS, AuditEvent, Entry, seal, walk
@@ -69,6 +70,31 @@ def append(*, db: Session, event: AuditEvent, at: datetime) -> AuditEntry:
     db.add(entry)
     db.flush()
     return entry
+
+
+PENDING = "pedmassage.audit.pending"
+"""Where a session keeps the entries it appends when it commits."""
+
+
+def append_at_commit(*, db: Session, event: AuditEvent, at: datetime) -> None:
+    """Add the entry as the caller's transaction commits, and only if it does.
+
+    On PostgreSQL the log is held (its advisory lock) from the append to the commit; appending at
+    the commit holds it for the commit alone, so requests audited at their start still run side
+    by side instead of one after another.
+    """
+    db.info.setdefault(PENDING, []).append((event, at))
+
+
+@sa_event.listens_for(Session, "before_commit")
+def _append_pending(db: Session) -> None:
+    for pending, at in db.info.pop(PENDING, ()):
+        append(db=db, event=pending, at=at)
+
+
+@sa_event.listens_for(Session, "after_rollback")
+def _drop_pending(db: Session) -> None:
+    db.info.pop(PENDING, None)
 
 
 def append_now(*, engine: Engine, event: AuditEvent, at: datetime) -> AuditEntry:

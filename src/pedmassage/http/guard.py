@@ -108,9 +108,9 @@ def _refused(
 def _audit(
     request: Request, db: Any, actor: Actor, action: str, target: Target, outcome: str, now: Any
 ) -> None:
-    from pedmassage.audit.service import append
+    from pedmassage.audit.service import append_at_commit
 
-    append(db=db, event=_event(request, actor, action, target, outcome), at=now)
+    append_at_commit(db=db, event=_event(request, actor, action, target, outcome), at=now)
 
 
 def _event(request: Request, actor: Actor, action: str, target: Target, outcome: str) -> Any:
