@@ -334,3 +334,34 @@ def test_a_second_tablet_on_an_old_page_gets_a_409_not_a_merge(
     assert "in progress" in refused.text
     assert state(client, session_id) == "in_progress"
     assert row_counts() == before
+
+
+def test_a_form_sent_again_after_the_wifi_drops_is_answered_once(
+    client: TestClient, screening: tuple[str, str], row_counts: RowCounts
+) -> None:
+    page = client.get(f"/screenings/{screening[0]}").text
+    found = re.search(r'name="idempotency_key" value="([0-9a-f]{32})"', page)
+    assert found, "the form carries no key"
+    form = {"goals": "relaxation", "idempotency_key": found.group(1)}
+    first = client.post(f"/screenings/{screening[0]}/drafts", data=form)
+    counts = row_counts()
+    again = client.post(f"/screenings/{screening[0]}/drafts", data=form)
+
+    assert first.status_code == again.status_code == 303
+    assert again.headers["location"] == first.headers["location"]
+    assert again.headers["idempotent-replayed"] == "true"
+    assert row_counts() == counts
+
+
+def test_a_form_refused_with_its_mistakes_leaves_its_key_free(
+    client: TestClient, screening: tuple[str, str], row_counts: RowCounts
+) -> None:
+    session_id = start_now(client, screening[0])
+    key = {"idempotency_key": "0" * 32}
+    refused = client.post(
+        f"/sessions/{session_id}/start", data={**START, "pre.fps_r.score": "11", **key}
+    )
+    assert refused.status_code == 422
+    corrected = client.post(f"/sessions/{session_id}/start", data={**START, **key})
+    assert corrected.status_code == 303
+    assert state(client, session_id) == "in_progress"

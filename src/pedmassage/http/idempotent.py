@@ -9,6 +9,7 @@ carries its key in a hidden ``idempotency_key`` field, new each time the form is
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Coroutine, Sequence
 from typing import Annotated, Any
 
@@ -26,6 +27,7 @@ from pedmassage.idempotency.service import (
     fingerprint,
     keep_answer,
     kept_headers,
+    release,
 )
 
 KEY_HELP = (
@@ -33,6 +35,7 @@ KEY_HELP = (
     "same key gets the first answer back and stores nothing twice."
 )
 FORM_FIELD = "idempotency_key"
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 REPLAYED = "Idempotent-Replayed"
 
 
@@ -44,34 +47,40 @@ async def claim_key(
     key: Annotated[str | None, Header(alias="Idempotency-Key", description=KEY_HELP)] = None,
 ) -> None:
     """Claim the request's key with the record it creates (no key: nothing to claim)."""
-    key = key or await _form_key(request)
-    if key is None:
+    content, form_key = await _content(request)
+    key = key or form_key
+    if not key:
         return
-    body = await request.body()
-    same = fingerprint(request.method, request.url.path, request.url.query, body)
+    same = fingerprint(request.method, request.url.path, request.url.query, content)
     request.state.idempotency_claim = claim(
         db, actor=actor.username, key=key, fingerprint=same, now=now
     )
 
 
-async def _form_key(request: Request) -> str | None:
-    if not request.headers.get("content-type", "").startswith(
-        ("application/x-www-form-urlencoded", "multipart/form-data")
-    ):
-        return None
-    value = (await request.form()).get(FORM_FIELD)
-    return value if isinstance(value, str) and value else None
+async def _content(request: Request) -> tuple[bytes, str | None]:
+    """What the request says, and a form's own key. A form is read as fields (it may have been
+    read already, by the CSRF check), in order, so the same form sent twice reads the same."""
+    media_type = request.headers.get("content-type", "")
+    if not media_type.startswith(FORM_TYPES):
+        return await request.body(), None
+    form = await request.form()
+    fields = [(name, value) for name, value in form.multi_items() if isinstance(value, str)]
+    key = form.get(FORM_FIELD)
+    return json.dumps(fields).encode(), key if isinstance(key, str) else None
 
 
 def keep(request: Request, response: Response) -> None:
     """Once the route has answered, keep the answer beside its key, in the request's own
     transaction: the record, its key and its answer commit together or not at all."""
     claim_id = getattr(request.state, "idempotency_claim", None)
-    if claim_id is None or response.status_code >= 400:
+    if claim_id is None:
         return
-    answer = Answer(response.status_code, bytes(response.body), kept_headers(response.headers))
     db = request.state.unit_of_work
-    keep_answer(db, claim_id, answer)
+    if response.status_code >= 400:
+        release(db, claim_id)
+    else:
+        answer = Answer(response.status_code, bytes(response.body), kept_headers(response.headers))
+        keep_answer(db, claim_id, answer)
     db.flush()
 
 

@@ -99,6 +99,14 @@ def keep_answer(db: Session, claim_id: str, answer: Answer) -> None:
         row.status, row.body, row.headers = answer.status, answer.body, answer.headers
 
 
+def release(db: Session, claim_id: str) -> None:
+    """Free the key of a request that was refused without an error (a form shown again with its
+    mistakes): the corrected request may use it."""
+    row = db.get(IdempotencyKey, claim_id)
+    if row is not None:
+        db.delete(row)
+
+
 def kept_headers(headers: Any) -> dict[str, str]:
     return {name: headers[name] for name in KEPT_HEADERS if name in headers}
 

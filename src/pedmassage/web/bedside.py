@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from pedmassage.children import service as children
 from pedmassage.errors import ValidationError
 from pedmassage.http import ActorDep, allow
+from pedmassage.http.idempotent import KeptAnswerRoute
 from pedmassage.planning.plan import SessionPlan
 from pedmassage.screenings import service as screenings
 from pedmassage.screenings.schemas import ScreeningPublic
@@ -56,7 +57,7 @@ from pedmassage.web.session_fields import (
 )
 from pedmassage.web.sessions import scales_for, screening_assent
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=KeptAnswerRoute)
 
 START_FIELDS = ("guardian_consent_by", "consent_method", "heart_rate", "spo2")
 FINISH_FIELDS = ("minutes", "pressure", "technique", "heart_rate", "spo2", "response", "note")

@@ -17,6 +17,7 @@ from pedmassage.children.schemas import ChildCreate, ChildPublic, ObservationPub
 from pedmassage.errors import ValidationError
 from pedmassage.http import ActorDep, allow
 from pedmassage.http.guard import site_for_new_record
+from pedmassage.http.idempotent import KeptAnswerRoute
 from pedmassage.outcomes.service import child_trends
 from pedmassage.outcomes.trend import InstrumentTrend
 from pedmassage.screenings.service import latest_screening, screened_children, screening_public
@@ -36,7 +37,7 @@ from pedmassage.web.rendering import SETTING_LABELS, labelled, render
 from pedmassage.web.scales import scale_name
 from pedmassage.web.session_fields import STATE_LABELS
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=KeptAnswerRoute)
 
 NO_WARD = "Home and clinic (no ward)"
 

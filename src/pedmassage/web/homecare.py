@@ -29,11 +29,12 @@ from pedmassage.homecare.schemas import (
     ParentDiaryFormPublic,
 )
 from pedmassage.http import ActorDep, allow
+from pedmassage.http.idempotent import KeptAnswerRoute
 from pedmassage.web.deps import NowDep, PageDb
 from pedmassage.web.forms import Errors, FormDep, FormInput, domain_errors
 from pedmassage.web.rendering import render
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=KeptAnswerRoute)
 
 
 def parent_link(path: str, guardian_id: str, **extra: str) -> str:

@@ -19,6 +19,7 @@ from pedmassage.children import service as children
 from pedmassage.errors import ValidationError
 from pedmassage.http import ActorDep, allow
 from pedmassage.http.guard import own_name
+from pedmassage.http.idempotent import KeptAnswerRoute
 from pedmassage.planning.plan import SessionPlan
 from pedmassage.sessions import service
 from pedmassage.sessions.lifecycle import TRANSITIONS, Action, next_state
@@ -51,7 +52,7 @@ from pedmassage.web.session_fields import (
     validated,
 )
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=KeptAnswerRoute)
 
 LIVE_PAGES = {"draft": "start", "in_progress": "in-progress"}
 """The bedside page where a session in this state goes on (``bedside.py``)."""

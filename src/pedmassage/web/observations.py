@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from pedmassage.children import service
 from pedmassage.errors import ValidationError
 from pedmassage.http import allow
+from pedmassage.http.idempotent import KeptAnswerRoute
 from pedmassage.safety.contract import Measurement
 from pedmassage.vocabulary import code_book
 from pedmassage.web.deps import NowDep, PageDb
@@ -28,7 +29,7 @@ from pedmassage.web.forms import (
 )
 from pedmassage.web.rendering import render
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=KeptAnswerRoute)
 
 
 @dataclass(frozen=True)

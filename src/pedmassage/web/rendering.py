@@ -6,6 +6,7 @@ levels are translated here, once, so every page says them the same way.
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -106,7 +107,11 @@ def field_title(key: str) -> str:
 def csrf_field(context: jinja2.runtime.Context) -> markupsafe.Markup:
     """The hidden field every state-changing form carries: the login's CSRF token."""
     token = context.get("csrf_token", "")
-    return markupsafe.Markup('<input type="hidden" name="csrf_token" value="{}">').format(token)
+    key = uuid.uuid4().hex  # new each time the form is drawn: a resubmission is answered once
+    return markupsafe.Markup(
+        '<input type="hidden" name="csrf_token" value="{}">'
+        '<input type="hidden" name="idempotency_key" value="{}">'
+    ).format(token, key)
 
 
 def _environment() -> jinja2.Environment:

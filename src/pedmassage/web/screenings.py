@@ -17,6 +17,7 @@ from pedmassage.children import service as children
 from pedmassage.errors import ValidationError
 from pedmassage.http import ActorDep, allow
 from pedmassage.http.guard import own_name
+from pedmassage.http.idempotent import KeptAnswerRoute
 from pedmassage.safety.contract import Isolation, RespiratorySupport
 from pedmassage.screenings import service
 from pedmassage.screenings.schemas import ScreeningCreate
@@ -35,7 +36,7 @@ from pedmassage.web.rendering import SETTING_LABELS, labelled, render
 if TYPE_CHECKING:
     from pedmassage.planning.plan import SessionPlan
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=KeptAnswerRoute)
 
 DEFAULT_GOALS = ("relaxation",)
 

@@ -21,6 +21,7 @@ from pedmassage.children import service as children
 from pedmassage.errors import ValidationError
 from pedmassage.http import ActorDep, allow
 from pedmassage.http.guard import own_name
+from pedmassage.http.idempotent import KeptAnswerRoute
 from pedmassage.screenings import service as screenings
 from pedmassage.screenings.schemas import ScreeningPublic
 from pedmassage.sessions import service
@@ -54,7 +55,7 @@ from pedmassage.web.session_fields import (
 if TYPE_CHECKING:
     from pedmassage.planning.plan import SessionPlan
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=KeptAnswerRoute)
 
 TEXT_FIELDS = (
     "therapist",
