@@ -83,9 +83,11 @@ def _route_errors(app: FastAPI) -> None:
 
     async def http_error(request: Request, exc: Exception) -> Response:
         """An unknown path, a wrong method or a body too large: JSON in the API's error shape."""
+        assert isinstance(exc, HTTPException)
+        if exc.status_code == 405:  # the methods of every route on this path, not only the first
+            exc.headers = {**(exc.headers or {}), "Allow": allowed_methods(request)}
         if request.url.path.startswith(API_PREFIX):
             return api_errors.error_response(request, exc)
-        assert isinstance(exc, HTTPException)
         return await http_exception_handler(request, exc)
 
     app.add_exception_handler(HTTPException, http_error)
@@ -122,3 +124,15 @@ async def _too_large(scope: Scope, receive: Receive, send: Send) -> None:
         else PlainTextResponse(str(refusal.detail), status_code=refusal.status_code)
     )
     await response(scope, receive, send)
+
+
+def allowed_methods(request: Request) -> str:
+    """Every method some route serves on the request's path, for a 405's ``Allow`` header."""
+    from fastapi.routing import iter_route_contexts
+    from starlette.routing import compile_path
+
+    methods: set[str] = set()
+    for route in iter_route_contexts(request.app.routes):
+        if route.path and compile_path(route.path)[0].fullmatch(request.url.path):
+            methods |= set(route.methods or ())
+    return ", ".join(sorted(methods))

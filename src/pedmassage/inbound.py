@@ -31,11 +31,18 @@ MAX_LIST_ITEMS = 200
 
 
 def refuse_nul(value: str) -> str:
-    """PostgreSQL cannot store NUL in text; refuse it on every database alike."""
+    """PostgreSQL cannot store NUL in text, nor half of a surrogate pair (which is no character at
+    all); refuse both on every database alike."""
     if "\x00" in value:
         raise PydanticCustomError(
             "nul_character", "text without NUL characters (\\u0000); one was found"
         )
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise PydanticCustomError(
+            "lone_surrogate", "text of whole Unicode characters; half a surrogate pair was found"
+        ) from None
     return value
 
 
@@ -83,7 +90,8 @@ def parse_json(raw: bytes) -> Any:
 
     Valid UTF-8 and standard JSON only (no ``NaN``); no key given twice in one object (parsers
     disagree on which copy wins, so neither is taken); nested at most :data:`MAX_DEPTH` deep; no
-    NUL in a key. Values keep their JSON types, for a strict check against the shape afterwards.
+    NUL in a key. Values keep their JSON types, for a strict check against the shape afterwards;
+    a number with no fraction (``24.0``) is an integer, as JSON Schema counts it.
     """
     try:
         text = raw.decode("utf-8")
@@ -123,6 +131,8 @@ def _checked(value: Any, path: tuple[str | int, ...], depth: int) -> Any:
         return seen
     if isinstance(value, _NotANumber):
         raise _refused(path, f"a finite JSON number; {value} is not JSON")
+    if isinstance(value, float) and value.is_integer():
+        return int(value)  # JSON has one number type: 24.0 is the integer 24, as JSON Schema says
     if isinstance(value, list):
         return [_checked(item, (*path, i), depth + 1) for i, item in enumerate(value)]
     return value

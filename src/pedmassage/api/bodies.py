@@ -12,6 +12,7 @@ that sends them has a bug that a silent conversion would hide in a child's recor
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Coroutine, Sequence
 from typing import Any
 
@@ -48,7 +49,7 @@ async def strictly_valid(request: Request) -> None:
     if adapter is None or not isinstance(request, ParsedRequest):
         return
     try:
-        adapter.validate_json(await request.body(), strict=True)
+        adapter.validate_json(json.dumps(await request.json()), strict=True)
     except PydanticValidationError as exc:
         errors = exc.errors(include_url=False)
         raise RequestValidationError([{**e, "loc": ("body", *e["loc"])} for e in errors]) from None

@@ -21,6 +21,7 @@ from starlette.responses import Response
 from pedmassage.http.actor import ActorDep
 from pedmassage.http.scope import NowDep, SessionDep
 from pedmassage.idempotency.service import (
+    KEY_PATTERN,
     Answer,
     ReplayedAnswerError,
     claim,
@@ -44,7 +45,10 @@ async def claim_key(
     db: SessionDep,
     now: NowDep,
     actor: ActorDep,
-    key: Annotated[str | None, Header(alias="Idempotency-Key", description=KEY_HELP)] = None,
+    key: Annotated[
+        str | None,
+        Header(alias="Idempotency-Key", description=KEY_HELP, pattern=KEY_PATTERN.pattern),
+    ] = None,
 ) -> None:
     """Claim the request's key with the record it creates (no key: nothing to claim)."""
     content, form_key = await _content(request)

@@ -27,8 +27,14 @@ def tagged(response: Response, version: int) -> None:
     response.headers["ETag"] = etag(version)
 
 
+IF_MATCH_PATTERN = r'^(\*|(W/)?"?[0-9]{1,9}"?)$'
+"""``*``, or one version as an ETag: ``"3"``, ``W/"3"`` or ``3``."""
+
+
 def if_match(
-    value: Annotated[str | None, Header(alias="If-Match", description=ETAG_HELP)] = None,
+    value: Annotated[
+        str | None, Header(alias="If-Match", description=ETAG_HELP, pattern=IF_MATCH_PATTERN)
+    ] = None,
 ) -> int | None:
     """The version a change rests on, from ``If-Match`` (``*`` or none: whatever is stored)."""
     if value is None or value.strip() == "*":
