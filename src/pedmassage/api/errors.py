@@ -64,13 +64,14 @@ def documented_errors(route: APIRoute) -> dict[int | str, dict[str, Any]]:
         403: answer("The access policy does not allow this to this person"),
         503: answer("The database was busy for too long; nothing was stored", headers=RETRY_AFTER),
     }
-    if route.param_convertors:
-        codes[404] = answer("No record has this id")
+    params = get_flat_params(route.dependant)
+    if route.param_convertors or params:
+        codes[404] = answer("No record has this id (in the path or the query)")
     if (route.methods or set()) & UNSAFE_METHODS:
         codes[409] = answer("The record's state, or a newer version of it, forbids this")
     if route.body_field is not None:
         codes[413] = answer("The request body is larger than the limit")
-    if route.body_field is not None or get_flat_params(route.dependant):
+    if route.body_field is not None or params:
         codes[422] = answer("A field is refused; the entry names its full path")
     return codes
 

@@ -5,7 +5,7 @@ Read-only knowledge plus one stateless calculation (``POST /evidence/pool``); no
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse, Response
@@ -69,8 +69,17 @@ def pool_studies(data: PoolRequest) -> dict[str, object]:
     return pooled.as_json()
 
 
-@router.get("/claims/{claim_id}/forest.{fmt}")
-def claim_forest(claim_id: str, fmt: str) -> Response:
+FigureFormat = Literal["svg", "png"]
+FIGURE: dict[int | str, dict[str, Any]] = {
+    200: {"description": "The figure", "content": {"image/svg+xml": {}, "image/png": {}}}
+}
+HANDOUT: dict[int | str, dict[str, Any]] = {
+    200: {"description": "The handout", "content": {"text/html": {}, "application/pdf": {}}}
+}
+
+
+@router.get("/claims/{claim_id}/forest.{fmt}", response_class=Response, responses=FIGURE)
+def claim_forest(claim_id: str, fmt: FigureFormat) -> Response:
     """Forest plot (``svg`` or ``png``): weights, diamond, prediction interval, RoB 2."""
     from pedmassage.evidence.plots import claim_figure
 
@@ -78,8 +87,8 @@ def claim_forest(claim_id: str, fmt: str) -> Response:
     return Response(image.content, media_type=image.media_type)
 
 
-@router.get("/claims/{claim_id}/funnel.{fmt}")
-def claim_funnel(claim_id: str, fmt: str) -> Response:
+@router.get("/claims/{claim_id}/funnel.{fmt}", response_class=Response, responses=FIGURE)
+def claim_funnel(claim_id: str, fmt: FigureFormat) -> Response:
     """Funnel plot (``svg`` or ``png``) of the claim's estimates against their standard errors."""
     from pedmassage.evidence.plots import claim_figure
 
@@ -87,7 +96,7 @@ def claim_funnel(claim_id: str, fmt: str) -> Response:
     return Response(image.content, media_type=image.media_type)
 
 
-@router.get("/topics/{topic_id}/handout")
+@router.get("/topics/{topic_id}/handout", response_class=Response, responses=HANDOUT)
 def topic_handout(
     topic_id: str,
     audience: Literal["family", "physician"] = "family",

@@ -180,7 +180,10 @@ def trend(child_id: str, db: SessionDep) -> list[TrendPublic]:
 
 
 @router.get(
-    "/children/{child_id}/trend.svg", response_class=Response, dependencies=[allow("session.read")]
+    "/children/{child_id}/trend.svg",
+    response_class=Response,
+    responses={200: {"description": "The chart", "content": {"image/svg+xml": {}}}},
+    dependencies=[allow("session.read")],
 )
 def trend_svg(child_id: str, db: SessionDep, instrument: str | None = None) -> Response:
     """The trend chart (SVG) for one instrument (default: the most used)."""
