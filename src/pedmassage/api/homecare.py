@@ -1,8 +1,8 @@
 """Home programs: the care team, prescribing, the parent's diary, parent confidence and flags.
 
-There is no login yet, so every request names its viewer in the query: ``?guardian=<guardian id>``
-for a parent or ``?staff=<name>`` for staff. A viewer not linked to the child gets a 403 in the
-usual error shape, naming the field ``viewer``.
+The viewer is the logged-in person; ``?guardian=<guardian id>`` (a parent) or ``?staff=<name>``
+may name which of their own records they act as, and must be their own. A viewer not linked to the
+child gets a 403 in the usual error shape, naming the field ``viewer``.
 """
 
 from __future__ import annotations
