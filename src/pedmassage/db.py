@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import cache
@@ -169,6 +169,30 @@ def unit_of_work(engine: Engine) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+AT_COMMIT = "pedmassage.at_commit"
+
+
+def at_commit(db: Session, action: Callable[[Session], None]) -> None:
+    """Run ``action`` as ``db``'s transaction commits, and only if it does.
+
+    For writes that every request makes to a shared row (the audit log's last entry, a token's
+    last use): made at the commit, their locks are held for the commit alone, so requests do not
+    queue behind each other for the whole of their work, nor wait on each other in a cycle.
+    """
+    db.info.setdefault(AT_COMMIT, []).append(action)
+
+
+@event.listens_for(Session, "before_commit")
+def _run_at_commit(db: Session) -> None:
+    for action in db.info.pop(AT_COMMIT, ()):
+        action(db)
+
+
+@event.listens_for(Session, "after_rollback")
+def _drop_at_commit(db: Session) -> None:
+    db.info.pop(AT_COMMIT, None)
 
 
 def utcnow() -> datetime:

@@ -60,6 +60,14 @@ BodySiteName = Annotated[Text, Field(min_length=1, max_length=40)]
 PersonName = Annotated[Text, Field(min_length=1, max_length=80)]
 """A staff member's or user's name as stored beside what they did."""
 
+ItemKey = Annotated[str, AfterValidator(refuse_nul), Field(min_length=1, max_length=40)]
+"""An item's key in a measure's answers; its JSON Schema is :data:`ITEM_KEYS`."""
+
+ITEM_KEYS: dict[str, Any] = {
+    "propertyNames": {"minLength": 1, "maxLength": 40, "pattern": NUL_FREE_PATTERN}
+}
+"""The JSON Schema of the keys of a measure's answers, for the dict field that holds them."""
+
 
 class Inbound(BaseModel):
     """The base of every request shape: an unknown field is refused, never silently dropped."""
@@ -89,9 +97,9 @@ def parse_json(raw: bytes) -> Any:
     """``raw`` as JSON, read strictly, or :class:`ValidationError` naming where and why not.
 
     Valid UTF-8 and standard JSON only (no ``NaN``); no key given twice in one object (parsers
-    disagree on which copy wins, so neither is taken); nested at most :data:`MAX_DEPTH` deep; no
-    NUL in a key. Values keep their JSON types, for a strict check against the shape afterwards;
-    a number with no fraction (``24.0``) is an integer, as JSON Schema counts it.
+    disagree on which copy wins, so neither is taken); nested at most :data:`MAX_DEPTH` deep.
+    Values keep their JSON types, for a strict check against the shape afterwards; a number with
+    no fraction (``24.0``) is an integer, as JSON Schema counts it.
     """
     try:
         text = raw.decode("utf-8")
@@ -117,7 +125,7 @@ class _NotANumber(str):
 
 
 def _checked(value: Any, path: tuple[str | int, ...], depth: int) -> Any:
-    """``value`` with objects as dicts, refusing repeated keys, NUL in keys and deep nesting."""
+    """``value`` with objects as dicts, refusing repeated keys and deep nesting."""
     if depth > MAX_DEPTH:
         raise _refused(path, f"JSON nested at most {MAX_DEPTH} deep")
     if isinstance(value, _Members):
@@ -125,8 +133,6 @@ def _checked(value: Any, path: tuple[str | int, ...], depth: int) -> Any:
         for key, member in value:
             if key in seen:
                 raise _refused((*path, key), "each key once per object")
-            if "\x00" in key:
-                raise _refused(path, "keys without NUL characters (\\u0000)")
             seen[key] = _checked(member, (*path, key), depth + 1)
         return seen
     if isinstance(value, _NotANumber):

@@ -29,6 +29,12 @@ from pedmassage.sessions.models import SessionRecord
 
 
 @pytest.fixture()
+def engine(module_engine: Engine) -> Engine:
+    """This module's own database (see ``tests/api/conftest.py``), on SQLite and PostgreSQL."""
+    return module_engine
+
+
+@pytest.fixture()
 def api(engine: Engine, now: datetime) -> Iterator[TestClient]:
     app = create_app(Settings(database_url=str(engine.url)), engine=engine, clock=lambda: now)
     with acting_client(app, engine) as client:

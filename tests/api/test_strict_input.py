@@ -28,6 +28,12 @@ LAB = {"code": "platelets", "value": 150, "unit": "10^9/L", "taken_at": "2026-11
 
 
 @pytest.fixture()
+def engine(module_engine: Engine) -> Engine:
+    """This module's own database (see ``tests/api/conftest.py``), on SQLite and PostgreSQL."""
+    return module_engine
+
+
+@pytest.fixture()
 def api(engine: Engine, now: datetime) -> Iterator[TestClient]:
     """A therapist's client on SQLite and on PostgreSQL."""
     app = create_app(Settings(database_url=str(engine.url)), engine=engine, clock=lambda: now)

@@ -86,11 +86,8 @@ def test_a_bad_entry_is_a_422_naming_the_field_and_nothing_is_stored(
 
     assert refused.status_code == 422
     (detail,) = refused.json()["detail"]
-    assert (detail["field"], detail["value"], detail["allowed"]) == (
-        "minutes",
-        75,
-        "1 to 60 minutes",
-    )
+    assert (detail["field"], detail["value"]) == ("minutes", 75)
+    assert "60" in detail["allowed"]
     logs = client.get(
         f"/api/v1/home-programs/{api_cast.program_id}/logs",
         params={"guardian": api_cast.guardian_id},

@@ -18,6 +18,7 @@ from pedmassage.access.models import ApiToken, User
 from pedmassage.access.policy import Actor
 from pedmassage.access.schemas import TokenCreatedPublic, TokenPublic
 from pedmassage.access.service import actor_for, get_user
+from pedmassage.db import at_commit
 from pedmassage.errors import ConflictError, NotFoundError, ValidationError
 
 PREFIX = "pmt_"
@@ -80,6 +81,10 @@ def revoke_token(*, db: Session, token_id: str, now: datetime) -> TokenPublic:
     return TokenPublic.model_validate(token)
 
 
+def _used(token: ApiToken, now: datetime) -> None:
+    token.last_used_at = now
+
+
 def actor_for_token(*, db: Session, secret: str, now: datetime) -> Actor | None:
     """The user a bearer token stands for, or None when it is unknown, expired, revoked or its
     user disabled (the caller answers 401 without saying which)."""
@@ -95,5 +100,7 @@ def actor_for_token(*, db: Session, secret: str, now: datetime) -> Actor | None:
     if not token.user.active:
         return None
     if token.last_used_at is None or now - token.last_used_at >= LAST_USED_PRECISION:
-        token.last_used_at = now  # at most once a minute: a busy client writes no row per request
+        # At most once a minute, and as the request commits: requests sharing a token never wait
+        # on each other's lock on its row while they work.
+        at_commit(db, lambda _: _used(token, now))
     return actor_for(token.user)

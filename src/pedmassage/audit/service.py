@@ -16,12 +16,11 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Engine, Row, String, select, text
-from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session
 
 from pedmassage.audit.chain import GENESIS, AuditEvent, Entry, seal, walk
 from pedmassage.audit.models import AuditEntry
-from pedmassage.db import unit_of_work
+from pedmassage.db import at_commit, unit_of_work
 
 __all__ = [
     "AUDIT_LOCK_KEY",
@@ -72,10 +71,6 @@ def append(*, db: Session, event: AuditEvent, at: datetime) -> AuditEntry:
     return entry
 
 
-PENDING = "pedmassage.audit.pending"
-"""Where a session keeps the entries it appends when it commits."""
-
-
 def append_at_commit(*, db: Session, event: AuditEvent, at: datetime) -> None:
     """Add the entry as the caller's transaction commits, and only if it does.
 
@@ -83,18 +78,11 @@ def append_at_commit(*, db: Session, event: AuditEvent, at: datetime) -> None:
     the commit holds it for the commit alone, so requests audited at their start still run side
     by side instead of one after another.
     """
-    db.info.setdefault(PENDING, []).append((event, at))
+    at_commit(db, lambda session: _appended(session, event, at))
 
 
-@sa_event.listens_for(Session, "before_commit")
-def _append_pending(db: Session) -> None:
-    for pending, at in db.info.pop(PENDING, ()):
-        append(db=db, event=pending, at=at)
-
-
-@sa_event.listens_for(Session, "after_rollback")
-def _drop_pending(db: Session) -> None:
-    db.info.pop(PENDING, None)
+def _appended(db: Session, event: AuditEvent, at: datetime) -> None:
+    append(db=db, event=event, at=at)
 
 
 def append_now(*, engine: Engine, event: AuditEvent, at: datetime) -> AuditEntry:

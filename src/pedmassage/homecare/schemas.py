@@ -7,12 +7,14 @@ the diary vocabulary and names the field and what is allowed, the same way on ev
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from pedmassage.homecare.rules import Adherence, Problem, Response
-from pedmassage.inbound import Code, Inbound, PersonName, Text
+from pedmassage.homecare.routine import MAX_SESSIONS_PER_WEEK, MAX_WEEKS
+from pedmassage.homecare.rules import MAX_LOG_MINUTES, Adherence, Problem, Response
+from pedmassage.inbound import ITEM_KEYS, Code, Inbound, ItemKey, PersonName, Text
+from pedmassage.planning.planner import MAX_REQUESTED_MINUTES
 from pedmassage.sessions.schemas import SessionPublic
 
 CareRole = Literal["therapist", "nurse", "physician", "child_life", "other"]
@@ -60,9 +62,16 @@ class HomeProgramCreate(Inbound):
     goals: list[Code] = Field(
         default=["relaxation"], min_length=1, max_length=10, description="sleep, pain, …"
     )
-    minutes: int | None = Field(None, description="Shorten the routine to this many minutes.")
-    sessions_per_week: int | None = Field(None, description="Default: the protocol's dose.")
-    weeks: int | None = Field(None, description="Default: the protocol's dose.")
+    minutes: int | None = Field(
+        None,
+        ge=1,
+        le=MAX_REQUESTED_MINUTES,
+        description="Shorten the routine to this many minutes.",
+    )
+    sessions_per_week: int | None = Field(
+        None, ge=1, le=MAX_SESSIONS_PER_WEEK, description="Default: the protocol's dose."
+    )
+    weeks: int | None = Field(None, ge=1, le=MAX_WEEKS, description="Default: the protocol's dose.")
 
 
 class HomeStep(BaseModel):
@@ -109,7 +118,7 @@ class HomeLogCreate(Inbound):
     """One home session, as the parent remembers it."""
 
     session_date: dt.date = Field(description="The family's calendar date of the session.")
-    minutes: int = Field(description="1 to 60.")
+    minutes: int = Field(ge=1, le=MAX_LOG_MINUTES, description="1 to 60.")
     response: Text = Field(
         max_length=12, description="settled, relaxed, asleep, neutral, unsettled or refused."
     )
@@ -138,8 +147,8 @@ class ParentMeasureCreate(Inbound):
     instrument: Text = Field(
         "psoc", max_length=40, description="A parent-report instrument; default PSOC."
     )
-    items: dict[Annotated[Text, Field(max_length=40)], float] = Field(
-        max_length=40, description='{"item_1": 4, …, "item_17": 5}'
+    items: dict[ItemKey, float] = Field(
+        max_length=40, json_schema_extra=ITEM_KEYS, description='{"item_1": 4, …, "item_17": 5}'
     )
 
 

@@ -46,18 +46,19 @@ async def claim_key(
     now: NowDep,
     actor: ActorDep,
     key: Annotated[
-        str | None,
-        Header(alias="Idempotency-Key", description=KEY_HELP, pattern=KEY_PATTERN.pattern),
-    ] = None,
+        str, Header(alias="Idempotency-Key", description=KEY_HELP, pattern=KEY_PATTERN.pattern)
+    ] = "",
 ) -> None:
     """Claim the request's key with the record it creates (no key: nothing to claim)."""
     content, form_key = await _content(request)
-    key = key or form_key
-    if not key:
+    given = key or form_key
+    if not given:
         return
     same = fingerprint(request.method, request.url.path, request.url.query, content)
-    request.state.idempotency_claim = claim(
-        db, actor=actor.username, key=key, fingerprint=same, now=now
+    # In a worker thread: a twin's claim waits in the database for the first request to commit,
+    # and must not hold up the event loop the first request needs to get there.
+    request.state.idempotency_claim = await run_in_threadpool(
+        lambda: claim(db, actor=actor.username, key=given, fingerprint=same, now=now)
     )
 
 

@@ -33,11 +33,11 @@ IF_MATCH_PATTERN = r'^(\*|(W/)?"?[0-9]{1,9}"?)$'
 
 def if_match(
     value: Annotated[
-        str | None, Header(alias="If-Match", description=ETAG_HELP, pattern=IF_MATCH_PATTERN)
-    ] = None,
+        str, Header(alias="If-Match", description=ETAG_HELP, pattern=IF_MATCH_PATTERN)
+    ] = "",
 ) -> int | None:
     """The version a change rests on, from ``If-Match`` (``*`` or none: whatever is stored)."""
-    if value is None or value.strip() == "*":
+    if not value or value.strip() == "*":
         return None
     return parse_version(value.strip().removeprefix("W/").strip('"'), "If-Match")
 

@@ -8,6 +8,7 @@ from pydantic import AwareDatetime, BaseModel, Field
 
 from pedmassage.children.schemas import ChildPublic
 from pedmassage.inbound import Code, Inbound, PersonName
+from pedmassage.planning.planner import MAX_REQUESTED_MINUTES
 from pedmassage.safety.contract import Isolation, RespiratorySupport, ScreeningResult, Setting
 
 
@@ -33,7 +34,7 @@ class PlanCreate(Inbound):
     goals: list[Code] = Field(
         default=["relaxation"], max_length=10, description="pain, anxiety, sleep, …"
     )
-    minutes: int | None = Field(None, ge=1, le=120)
+    minutes: int | None = Field(None, ge=1, le=MAX_REQUESTED_MINUTES)
 
 
 class ScreenedChildPublic(BaseModel):

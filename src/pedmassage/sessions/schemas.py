@@ -7,13 +7,13 @@ from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from pedmassage.inbound import BodySiteName, Code, Inbound, PersonName, Text
+from pedmassage.inbound import ITEM_KEYS, BodySiteName, Code, Inbound, ItemKey, PersonName, Text
+from pedmassage.planning.planner import MAX_REQUESTED_MINUTES
 
 ConsentMethod = Literal["in_person", "phone", "written", "standing_consent"]
 Severity = Literal["mild", "moderate", "severe"]
 
 
-ItemKey = Annotated[Text, Field(min_length=1, max_length=40)]
 Id = Annotated[Text, Field(min_length=1, max_length=64)]
 Regions = Field(min_length=1, max_length=40, description="Body sites massaged.")
 
@@ -23,7 +23,9 @@ class MeasureIn(Inbound):
         min_length=1, max_length=40, description="Instrument id, e.g. flacc, wong_baker_faces."
     )
     items: dict[ItemKey, float] = Field(
-        max_length=40, description='Item scores; single-item scales: {"score": N}.'
+        max_length=40,
+        json_schema_extra=ITEM_KEYS,
+        description='Item scores; single-item scales: {"score": N}.',
     )
     taken_at: AwareDatetime | None = Field(None, description="Defaults to the start or end time.")
 
@@ -52,7 +54,7 @@ class DraftCreate(Inbound):
     goals: list[Code] = Field(
         default=["relaxation"], max_length=10, description="pain, anxiety, sleep, …"
     )
-    minutes: int | None = Field(None, ge=1, le=120)
+    minutes: int | None = Field(None, ge=1, le=MAX_REQUESTED_MINUTES)
 
 
 class SessionStart(Inbound):

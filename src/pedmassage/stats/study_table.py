@@ -69,15 +69,20 @@ def accepted_column_sets(measure: str) -> tuple[tuple[str, ...], ...]:
 
 def _parse(text: str) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
     """Header (lower-cased) and the non-blank rows, each with its line number in the file."""
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    if not reader.fieldnames:
-        raise ValidationError("input", "", "CSV text with a header row naming the columns")
-    reader.fieldnames = [field.strip().lower() for field in reader.fieldnames]
-    rows = [
-        (reader.line_num, {k: (v or "").strip() for k, v in row.items() if k is not None})
-        for row in reader
-        if any((v or "").strip() for k, v in row.items() if k is not None)
-    ]
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff"), newline=""))
+    try:
+        if not reader.fieldnames:
+            raise ValidationError("input", "", "CSV text with a header row naming the columns")
+        reader.fieldnames = [field.strip().lower() for field in reader.fieldnames]
+        rows = [
+            (reader.line_num, {k: (v or "").strip() for k, v in row.items() if k is not None})
+            for row in reader
+            if any((v or "").strip() for k, v in row.items() if k is not None)
+        ]
+    except csv.Error as exc:  # e.g. a stray carriage return inside an unquoted field
+        raise ValidationError(
+            "input", f"line {reader.line_num}", f"well-formed CSV text ({exc})"
+        ) from None
     if not rows:
         raise ValidationError("input", "no rows", "at least one study row below the header")
     return list(reader.fieldnames), rows
