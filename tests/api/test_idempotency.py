@@ -4,11 +4,9 @@ request leaves its key free. On SQLite and PostgreSQL, and over real HTTP for tw
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Iterator
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 import httpx2 as httpx
@@ -16,7 +14,6 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
 from tests.api.test_flow import create_child, screen, session_body
-from tests.conftest import PG_ENV, PG_HELP, fresh_postgres_database
 from tests.identities import acting_client, ensure_site, token_for
 from tests.live import serving
 
@@ -24,7 +21,6 @@ from pedmassage.app import create_app
 from pedmassage.audit.models import AuditEntry
 from pedmassage.config import Settings
 from pedmassage.db import make_engine
-from pedmassage.migrations import upgrade
 from pedmassage.sessions.models import SessionRecord
 
 
@@ -142,22 +138,10 @@ def test_a_malformed_key_is_a_422(api: TestClient, key: str) -> None:
     assert response.json()["detail"][0]["field"] == "Idempotency-Key"
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'twins.sqlite3'}"
-        upgrade(url)
-        yield url
-        return
-    base = os.environ.get(PG_ENV)
-    if not base:
-        pytest.skip(PG_HELP)
-    with fresh_postgres_database(base, "pedmassage_twins") as url:
-        upgrade(url)
-        yield url
-
-
-def test_twins_sent_at_the_same_moment_store_one_session(database_url: str, now: datetime) -> None:
+def test_twins_sent_at_the_same_moment_store_one_session(
+    module_database: str, now: datetime
+) -> None:
+    database_url = module_database
     engine = make_engine(database_url)
     ensure_site(engine)
     token = token_for(engine, ("therapist", "J. Lindqvist"))
