@@ -37,6 +37,8 @@ def refuse_nul(value: str) -> str:
         raise PydanticCustomError(
             "nul_character", "text without NUL characters (\\u0000); one was found"
         )
+    if value.isascii():
+        return value  # the common case: no surrogate can hide in ASCII
     try:
         value.encode("utf-8")
     except UnicodeEncodeError:
