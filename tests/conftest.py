@@ -77,6 +77,23 @@ def fresh_postgres_database(base: str, prefix: str) -> Iterator[str]:
         admin.dispose()
 
 
+@contextmanager
+def migrated_database(kind: str, folder: Path, prefix: str) -> Iterator[str]:
+    """A migrated database of a test's own: a SQLite file in ``folder``, or a fresh PostgreSQL
+    database named after ``prefix`` (skipped when no server is configured), dropped afterwards."""
+    if kind == "sqlite":
+        url = f"sqlite:///{folder / f'{prefix}.sqlite3'}"
+        upgrade(url)
+        yield url
+        return
+    base = os.environ.get(PG_ENV)
+    if not base:
+        pytest.skip(PG_HELP)
+    with fresh_postgres_database(base, prefix) as url:
+        upgrade(url)
+        yield url
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def engine(request: pytest.FixtureRequest) -> Iterator[Engine]:
     """The same storage test on SQLite and on real PostgreSQL."""

@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from datetime import datetime
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
-from tests.conftest import PG_ENV, PG_HELP, fresh_postgres_database
+from tests.conftest import migrated_database
 from tests.identities import acting_client
 
 from pedmassage.app import create_app
 from pedmassage.config import Settings
 from pedmassage.db import make_engine
-from pedmassage.migrations import upgrade
 
 
 @pytest.fixture()
@@ -32,16 +30,8 @@ def module_database(
 ) -> Iterator[str]:
     """A migrated database of the test module's own, on SQLite and on PostgreSQL: what the
     module's requests commit never reaches the databases other tests count rows in."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('module-db') / 'api.sqlite3'}"
-        upgrade(url)
-        yield url
-        return
-    base = os.environ.get(PG_ENV)
-    if not base:
-        pytest.skip(PG_HELP)
-    with fresh_postgres_database(base, "pedmassage_module") as url:
-        upgrade(url)
+    folder = tmp_path_factory.mktemp("module-db")
+    with migrated_database(request.param, folder, "pedmassage_module") as url:
         yield url
 
 

@@ -19,11 +19,11 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from fastapi import FastAPI
-from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute, iter_route_contexts
 from fastapi.testclient import TestClient
 from httpx2 import Response
 from sqlalchemy import Engine, func, select
+from tests.architecture.test_route_policy import declarations
 from tests.served import with_served_app
 
 from pedmassage.app import create_app
@@ -56,23 +56,13 @@ class Route:
         return f"{self.method} {self.path}"
 
 
-def _actions(dependant: Dependant) -> list[str]:
-    found: list[str] = []
-    for sub in dependant.dependencies:
-        declaration = getattr(sub.call, "__policy__", None)
-        if declaration is not None:
-            found.append(declaration.action)
-        found.extend(_actions(sub))
-    return found
-
-
 def routes_of(app: FastAPI) -> list[Route]:
     """Every method of every route carrying a policy declaration."""
     found: list[Route] = []
     for context in iter_route_contexts(app.routes):
         if not isinstance(context.original_route, APIRoute):
             continue
-        for action in _actions(context.dependant):
+        for action in declarations(context.dependant):
             found += [Route(m, str(context.path), action) for m in sorted(context.methods or ())]
     return found
 

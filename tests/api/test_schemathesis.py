@@ -41,13 +41,13 @@ from typing import Any
 import pytest
 import schemathesis
 from fastapi import FastAPI
-from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute, iter_route_contexts
 from fastapi.testclient import TestClient
 from schemathesis.openapi.checks import RejectedPositiveData
 from sqlalchemy import Engine, create_engine, text
 from tests.api.test_flow import CHILD, session_body
 from tests.api.test_lifecycle_api import START
+from tests.architecture.test_route_policy import declarations
 from tests.conftest import NOW, PG_ENV, PG_HELP, fresh_postgres_database
 from tests.identities import ensure_site, token_for
 from tests.served import with_served_app
@@ -231,17 +231,6 @@ class World:
     """Real values, by the name of the path or query parameter or body field they fill."""
 
 
-def policy_actions(dependant: Dependant) -> list[str]:
-    """The actions of every policy guard in a route's dependencies (see ``pedmassage.http``)."""
-    found: list[str] = []
-    for sub in dependant.dependencies:
-        declaration = getattr(sub.call, "__policy__", None)
-        if declaration is not None:
-            found.append(declaration.action)
-        found.extend(policy_actions(sub))
-    return found
-
-
 def acting_roles(app: FastAPI) -> dict[tuple[str, str], str]:
     """The role each operation is sent as, read from the app's route table as
     ``tests/architecture/test_route_policy.py`` reads it."""
@@ -249,7 +238,7 @@ def acting_roles(app: FastAPI) -> dict[tuple[str, str], str]:
     for context in iter_route_contexts(app.routes):
         if not isinstance(context.original_route, APIRoute):
             continue
-        actions = policy_actions(context.dependant)
+        actions = declarations(context.dependant)
         allowed = RULES[actions[0]] if len(actions) == 1 else {}
         role = next((r for r in PREFERRED_ROLES if r in allowed), "therapist")
         for method in context.methods or ():

@@ -4,7 +4,6 @@ HTTP."""
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -13,14 +12,13 @@ from pathlib import Path
 import httpx2 as httpx
 import pytest
 from tests.api.test_lifecycle_api import START, ready_draft
-from tests.conftest import PG_ENV, PG_HELP, fresh_postgres_database
+from tests.conftest import migrated_database
 from tests.identities import ensure_site, token_for
 from tests.live import serving
 
 from pedmassage.app import create_app
 from pedmassage.config import Settings
 from pedmassage.db import make_engine
-from pedmassage.migrations import upgrade
 
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 TRIALS = 5
@@ -28,16 +26,7 @@ TRIALS = 5
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'tablets.sqlite3'}"
-        upgrade(url)
-        yield url
-        return
-    base = os.environ.get(PG_ENV)
-    if not base:
-        pytest.skip(PG_HELP)
-    with fresh_postgres_database(base, "pedmassage_race") as url:
-        upgrade(url)
+    with migrated_database(request.param, tmp_path, "pedmassage_race") as url:
         yield url
 
 

@@ -176,21 +176,13 @@ def audit_after_rollback(request: Request, db: Any, outcome: str) -> None:
 def audit_replay(request: Request, now: Any) -> None:
     """A retried request answered with its first answer: the access is accounted for, the work
     is not done again. Written in its own transaction, after the request's has rolled back."""
-    from pedmassage.audit.service import append_now
-
-    actor = getattr(request.state, "actor", None)
-    policy = getattr(request.state, "policy", None)
-    if not isinstance(actor, Actor) or policy is None or policy[0] == "public.read":
-        return
-    event = _event(request, actor, policy[0], policy[1], "replayed")
-    append_now(engine=request.app.state.engine, event=event, at=now)
+    _audit_after_rollback(request, "replayed", now)
 
 
 def audit_failure(request: Request, exc: Exception, now: Any) -> None:
     """The audit entry of a request that ended in an error page or answer: a refusal past the
     guard, or the work refused (404, 409, 422) after the policy allowed it. Written in its own
     transaction, after the request's has rolled back."""
-    from pedmassage.audit.service import append_now
     from pedmassage.errors import StorageBusyError
 
     if isinstance(exc, StorageBusyError):
@@ -198,11 +190,21 @@ def audit_failure(request: Request, exc: Exception, now: Any) -> None:
     if isinstance(exc, AccessDeniedError):
         audit_refusal(request, exc, now)
         return
+    if getattr(request.state, "refusal_audited", False):
+        return
+    if _audit_after_rollback(request, "failed", now):
+        request.state.refusal_audited = True
+
+
+def _audit_after_rollback(request: Request, outcome: str, now: Any) -> bool:
+    """The entry of a request past the guard whose own transaction rolled back, in a short
+    transaction of its own; False when there is no allowed, audited action to account for."""
+    from pedmassage.audit.service import append_now
+
     actor = getattr(request.state, "actor", None)
     policy = getattr(request.state, "policy", None)
-    already = getattr(request.state, "refusal_audited", False)
-    if already or not isinstance(actor, Actor) or policy is None or policy[0] == "public.read":
-        return
-    request.state.refusal_audited = True
-    event = _event(request, actor, policy[0], policy[1], "failed")
+    if not isinstance(actor, Actor) or policy is None or policy[0] == "public.read":
+        return False
+    event = _event(request, actor, policy[0], policy[1], outcome)
     append_now(engine=request.app.state.engine, event=event, at=now)
+    return True
