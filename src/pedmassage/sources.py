@@ -16,6 +16,7 @@ def clinical_sources_markdown() -> str:
         "conservative default until a clinician signs it off.\n",
         _rules(),
         _thresholds(),
+        _reference_ranges(),
         _protocols(),
         _instruments(),
         _development(),
@@ -64,6 +65,22 @@ def _thresholds() -> str:
     ]
     return f"## Program policy thresholds (default policy {policy.version})\n\n" + _table(
         ["threshold", "value", "unit", "status", "source"], rows
+    )
+
+
+def _reference_ranges() -> str:
+    from pedmassage.safety.vital_ranges import vital_ranges
+
+    ranges = vital_ranges()
+    rows: list[list[object]] = [
+        [f"under {b.until_months} months", f"{b.heart_rate[0]:g}-{b.heart_rate[1]:g}",
+         f"{b.respiratory_rate[0]:g}-{b.respiratory_rate[1]:g}"]
+        for b in ranges.bands
+    ]  # fmt: skip
+    return (
+        f"## Heart and breathing rate by age (`{ranges.id}`, version {ranges.version}, "
+        f"{ranges.evidence})\n\n{_cell(ranges.source)}\n\nAge basis: {_cell(ranges.age_basis)}\n\n"
+        + _table(["age band", "heart rate /min (1st-99th)", "breathing /min (1st-99th)"], rows)
     )
 
 

@@ -19,7 +19,7 @@ EXPECTED = {
     "flacc": (0, 10),
     "fps_r": (0, 10),
     "mypas": (23.33, 100),
-    "n_pass": (0, 11),
+    "n_pass": (0, 13),  # pain 0-10 plus up to 3 prematurity points (tool card, the default)
     "nips": (0, 7),
     "nrs_11": (0, 10),
     "psoc": (17, 102),
@@ -139,3 +139,36 @@ def test_an_item_that_cannot_reach_its_maximum_is_refused(tmp_path: Path) -> Non
     items = [{"key": "score", "label": "x", "min": 0, "max": 9, "step": 2}]
     with pytest.raises(KnowledgeDataError, match="not reachable"):
         _load(_write(tmp_path, "nips.yaml", {"items": items}))
+
+
+def test_n_pass_names_both_prematurity_versions_with_their_dates_and_sources() -> None:
+    """The authors' tool card is scored by default; the LOINC 95621-9 description stays
+    selectable; records stored before the versions were named were scored by LOINC."""
+    prematurity = instrument("n_pass").scoring.prematurity
+    assert prematurity is not None
+    assert (prematurity.default, prematurity.unnamed_records) == ("card", "loinc")
+    assert set(prematurity.rules) == {"card", "loinc"}
+    assert "Hummel" in prematurity.rules["card"].source
+    assert "95621-9" in prematurity.rules["loinc"].source
+    for rule in prematurity.rules.values():
+        assert rule.label and rule.published
+
+
+def _write_n_pass(tmp_path: Path, prematurity_change: dict[str, object]) -> Path:
+    data = instrument("n_pass").model_dump(mode="json", exclude_none=True)
+    data["scoring"]["prematurity"].update(prematurity_change)
+    path = tmp_path / "n_pass.yaml"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("field", ["default", "unnamed_records"])
+def test_a_prematurity_version_that_is_not_defined_is_refused(tmp_path: Path, field: str) -> None:
+    with pytest.raises(KnowledgeDataError, match=f"prematurity {field} 'x'"):
+        _load(_write_n_pass(tmp_path, {field: "x"}))
+
+
+def test_the_declared_range_follows_the_default_prematurity_version(tmp_path: Path) -> None:
+    """With the LOINC version as default the items give 0-11, so a declared 0-13 is refused."""
+    with pytest.raises(KnowledgeDataError, match=r"items give \[0, 11\]"):
+        _load(_write_n_pass(tmp_path, {"default": "loinc"}))

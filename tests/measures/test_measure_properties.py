@@ -54,8 +54,7 @@ def test_every_valid_answer_set_scores_inside_its_range(
     result = score(inst.id, items, gestational_age_weeks=weeks, prematurity_rule=rule)
     lo, hi = result.range
     assert lo <= result.total <= hi
-    if rule in (None, "loinc"):
-        assert inst.range[0] - 0.005 <= result.total <= inst.range[1] + 0.005
+    assert inst.range[0] - 0.005 <= result.total <= inst.range[1] + 0.005
     if inst.bands is not None:
         assert result.band is not None
 
@@ -70,9 +69,16 @@ def expected_months(age_months: float, ga_weeks: float | None, corrected_age: bo
     return age_months - (40 * 7 - ga_days) / DAYS_PER_MONTH
 
 
-def inside_band(inst: Instrument, months: float, waived: bool) -> bool:
+def before_term_equivalent(age_months: float, ga_weeks: float | None) -> bool:
+    """Born before 37+0 weeks and postmenstrual age still under 37+0 weeks."""
+    if ga_weeks is None or round(ga_weeks * 7) >= 37 * 7:
+        return False
+    return round(ga_weeks * 7) + age_months * DAYS_PER_MONTH < 37 * 7
+
+
+def inside_band(inst: Instrument, months: float, waived: bool, preterm_still: bool) -> bool:
     band = inst.age_band
-    if months < band.min_months:
+    if months < band.min_months or (band.from_term_equivalent_age and preterm_still):
         return False
     if waived:
         return True
@@ -102,7 +108,8 @@ def test_the_chooser_never_offers_an_instrument_outside_its_age_band(
         inst = instrument(rec.id)
         waived = any(child[flag] for flag in inst.age_band.upper_limit_waived_when)
         months = expected_months(age, ga, inst.age_band.corrected_age)  # type: ignore[arg-type]
-        assert inside_band(inst, months, waived), (rec.id, child)
+        preterm_still = before_term_equivalent(age, ga)  # type: ignore[arg-type]
+        assert inside_band(inst, months, waived, preterm_still), (rec.id, child)
 
 
 @given(children)
@@ -124,12 +131,30 @@ def test_a_preterm_infant_within_100_days_always_gets_a_neonatal_scale(
 
 
 @given(st.floats(0, 23.9, allow_nan=False), st.floats(22, 36.8, allow_nan=False))
-def test_flacc_is_offered_to_a_preterm_infant_only_from_two_months_corrected(
+def test_flacc_is_offered_to_a_preterm_infant_from_two_months_after_birth_and_term_equivalent(
     age_months: float, ga_weeks: float
 ) -> None:
+    """Merkel 1997 states 2 months of age; before term-equivalent age a preterm infant gets the
+    neonatal scales instead (program policy)."""
     choice = choose(age_months=age_months, gestational_age_weeks=ga_weeks)
     if "flacc" in [rec.id for rec in choice.pain]:
-        assert expected_months(age_months, ga_weeks, corrected_age=True) >= 2
+        assert age_months >= 2
+        assert not before_term_equivalent(age_months, ga_weeks)
+
+
+@given(children)
+def test_a_sedated_child_is_offered_observer_scales_only(child: dict[str, object]) -> None:
+    choice = choose(**{**child, "sedated": True})  # type: ignore[arg-type]
+    assert not any(instrument(rec.id).requires.self_report for rec in choice.pain + choice.anxiety)
+    assert "sedated" in choice.notes[0].lower()
+
+
+@given(children, st.sampled_from([None, "hospital", "home", "clinic"]))
+def test_comfort_b_is_offered_only_when_sedated_or_in_intensive_care(
+    child: dict[str, object], setting: str | None
+) -> None:
+    choice = choose(**{**child, "sedated": False}, setting=setting)  # type: ignore[arg-type]
+    assert "comfort_b" not in [rec.id for rec in choice.pain + choice.anxiety]
 
 
 @given(children)

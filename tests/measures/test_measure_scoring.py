@@ -11,7 +11,7 @@ import math
 import pytest
 
 from pedmassage.errors import ValidationError
-from pedmassage.measures import score
+from pedmassage.measures import score, scoring_version
 
 FLACC_KEYS = ("face", "legs", "activity", "cry", "consolability")
 NIPS_KEYS = ("face", "cry", "breathing", "arms", "legs", "state_of_arousal")
@@ -174,51 +174,100 @@ def test_comfort_b_needs_one_breathing_item() -> None:
 # --- N-PASS --------------------------------------------------------------------------------------
 
 
-def test_n_pass_pain_runs_from_zero_to_ten_at_thirty_weeks_or_more() -> None:
-    """LOINC 95621-9: the N-PASS pain total is 0-10 at 30 weeks or more (CR 2.3)."""
-    low = score("n_pass", dict.fromkeys(NPASS_PAIN, 0), gestational_age_weeks=30)
-    high = score("n_pass", dict.fromkeys(NPASS_PAIN, 2), gestational_age_weeks=30)
-    assert (low.total, high.total, low.range) == (0, 10, (0, 10))
-    assert low.adjustment is not None
-    assert (low.adjustment.rule, low.adjustment.points) == ("loinc", 0)
-    assert low.band is None
+# Prematurity points by corrected gestational age (weeks + days), from each version's published
+# table: the N-PASS tool card (+3 under 28 weeks, +2 at 28-31, +1 at 32-35) and the LOINC 95621-9
+# description (+1 under 30 weeks). Every band edge either source defines.
+PREMATURITY_TABLE = [
+    # weeks, days, card points, LOINC points
+    (27, 6, 3, 1),
+    (28, 0, 2, 1),
+    (29, 6, 2, 1),
+    (30, 0, 2, 0),
+    (31, 6, 2, 0),
+    (32, 0, 1, 0),
+    (35, 6, 1, 0),
+    (36, 0, 0, 0),
+]
 
 
-def test_n_pass_adds_one_point_at_29_weeks_6_days_but_not_at_30_weeks() -> None:
-    """LOINC 95621-9: 1 point is added under 30 weeks corrected GA, range 1-11 (CR 2.3)."""
-    items = dict.fromkeys(NPASS_PAIN, 2)
-    before = score("n_pass", items, gestational_age_weeks=29 + 6 / 7)
-    at_30 = score("n_pass", items, gestational_age_weeks=30 + 0 / 7)
-    assert (before.total, before.range) == (11, (1, 11))
-    assert (at_30.total, at_30.range) == (10, (0, 10))
-    assert score("n_pass", dict.fromkeys(NPASS_PAIN, 0), gestational_age_weeks=29.5).total == 1
+@pytest.mark.parametrize(("weeks", "days", "card", "loinc"), PREMATURITY_TABLE)
+def test_n_pass_is_scored_by_the_authors_card_unless_another_version_is_named(
+    weeks: int, days: int, card: int, loinc: int
+) -> None:
+    """Default: the tool card credited to Hummel and Puchalski; the score names its version."""
+    result = score("n_pass", dict.fromkeys(NPASS_PAIN, 0), gestational_age_weeks=weeks + days / 7)
+    assert result.total == card
+    assert result.version == "2008+card"
+    assert result.adjustment is not None
+    assert (result.adjustment.rule, result.adjustment.points) == ("card", card)
+
+
+@pytest.mark.parametrize(("weeks", "days", "card", "loinc"), PREMATURITY_TABLE)
+def test_n_pass_can_still_be_scored_by_the_loinc_description(
+    weeks: int, days: int, card: int, loinc: int
+) -> None:
+    """LOINC 95621-9: 1 point is added under 30 weeks gestational age, range 1-11 (CR 2.3)."""
+    result = score(
+        "n_pass",
+        dict.fromkeys(NPASS_PAIN, 2),
+        gestational_age_weeks=weeks + days / 7,
+        prematurity_rule="loinc",
+    )
+    assert (result.total, result.range) == (10 + loinc, (loinc, 10 + loinc))
+    assert result.version == "2008+loinc"
+
+
+def test_n_pass_pain_runs_from_zero_to_ten_from_36_weeks_in_both_versions() -> None:
+    """No prematurity points at 36 weeks or more: the pain subscale alone, 0 to +10."""
+    for rule in ("card", "loinc"):
+        low = score(
+            "n_pass", dict.fromkeys(NPASS_PAIN, 0), gestational_age_weeks=36, prematurity_rule=rule
+        )
+        high = score(
+            "n_pass", dict.fromkeys(NPASS_PAIN, 2), gestational_age_weeks=36, prematurity_rule=rule
+        )
+        assert (low.total, high.total, low.range) == (0, 10, (0, 10))
+        assert low.band is None
+
+
+def test_the_card_version_runs_to_thirteen_under_28_weeks() -> None:
+    """Card: pain subscale 10 + 3 prematurity points under 28 weeks."""
+    result = score("n_pass", dict.fromkeys(NPASS_PAIN, 2), gestational_age_weeks=25)
+    assert (result.total, result.range) == (13, (3, 13))
+    assert not result.unverified
+
+
+def test_a_recorded_n_pass_version_says_which_prematurity_points_scored_it() -> None:
+    """A stored score keeps its meaning: the version string names the rule, and records stored
+    as the bare "2008" (before the versions were named) were scored by the LOINC description."""
+    assert scoring_version("n_pass", "2008+card").prematurity_rule == "card"
+    assert scoring_version("n_pass", "2008+loinc").prematurity_rule == "loinc"
+    assert scoring_version("n_pass", "2008").prematurity_rule == "loinc"
+    assert scoring_version("flacc", "1997").prematurity_rule is None
 
 
 @pytest.mark.parametrize(
-    ("weeks", "days", "points"),
-    [(27, 6, 3), (28, 0, 2), (31, 6, 2), (32, 0, 1), (35, 6, 1), (36, 0, 0)],
+    ("instrument_id", "recorded"),
+    [("n_pass", "2008+"), ("n_pass", "2008+x"), ("n_pass", "2010+card"), ("flacc", "1997+card")],
 )
-def test_the_n_pass_card_rule_adds_three_two_or_one_points(
-    weeks: int, days: int, points: int
-) -> None:
-    """N-PASS card (UNVERIFIED): +3 under 28 weeks, +2 at 28-31, +1 at 32-35 weeks (CR 2.3)."""
-    result = score(
-        "n_pass",
-        dict.fromkeys(NPASS_PAIN, 0),
-        gestational_age_weeks=weeks + days / 7,
-        prematurity_rule="card",
-    )
-    assert result.total == points
-    assert result.adjustment is not None
-    assert (result.adjustment.rule, result.adjustment.status) == ("card", "unverified")
-    assert result.unverified
+def test_an_unknown_recorded_version_is_refused(instrument_id: str, recorded: str) -> None:
+    with pytest.raises(ValidationError) as raised:
+        scoring_version(instrument_id, recorded)
+    assert raised.value.field == "instrument_version"
+
+
+def test_an_old_n_pass_record_rescored_by_its_version_gives_its_stored_total() -> None:
+    """Before the versions were named, 29+0 weeks with pain 4 was stored as 2008, total 5."""
+    rule = scoring_version("n_pass", "2008").prematurity_rule
+    items = {**dict.fromkeys(NPASS_PAIN, 0), "crying_irritability": 2, "facial_expression": 2}
+    assert score("n_pass", items, gestational_age_weeks=29, prematurity_rule=rule).total == 5
 
 
 def test_n_pass_keeps_the_raw_pain_and_sedation_subscores_apart() -> None:
     """N-PASS: pain 0 to +10, sedation 0 to -10 (each criterion 0 to -2); sedation never enters
     the pain total (CR 2.1, 2.2)."""
     items = {**dict.fromkeys(NPASS_PAIN, 1), **dict.fromkeys(NPASS_SEDATION, -2)}
-    result = score("n_pass", items, gestational_age_weeks=34)
+    result = score("n_pass", items, gestational_age_weeks=37)
     assert result.total == 5
     assert result.subscales == {"pain": 5, "sedation": -10}
     assert result.items["sedation_vital_signs"] == -2
@@ -248,7 +297,7 @@ def test_an_unknown_prematurity_rule_is_refused() -> None:
         score(
             "n_pass", dict.fromkeys(NPASS_PAIN, 0), gestational_age_weeks=34, prematurity_rule="x"
         )
-    assert (raised.value.field, raised.value.allowed) == ("prematurity_rule", "one of: loinc, card")
+    assert (raised.value.field, raised.value.allowed) == ("prematurity_rule", "one of: card, loinc")
 
 
 def test_a_prematurity_rule_for_an_instrument_without_one_is_refused() -> None:

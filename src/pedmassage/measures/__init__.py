@@ -3,9 +3,12 @@
 - :func:`instruments` / :func:`instrument`: the catalogue, one YAML file per instrument under
   ``instruments/``, validated when first loaded.
 - :func:`score`: one administration scored by the published rule; missing, unknown or
-  out-of-range items raise :class:`pedmassage.errors.ValidationError` naming the item.
+  out-of-range items raise :class:`pedmassage.errors.ValidationError` naming the item. The score's
+  ``version`` names the scoring version (N-PASS: ``2008+card``); :func:`scoring_version` reads a
+  recorded version back, so old records keep their meaning.
 - :func:`choose`: pain and anxiety instruments for a child, best first, each with its reason, from
-  the ordered rules in ``chooser.yaml``.
+  the ordered rules in ``chooser.yaml``, by age (corrected where the band says so), ability,
+  sedation and care setting.
 """
 
 from pedmassage.measures.catalogue import instrument, instruments
@@ -18,7 +21,7 @@ from pedmassage.measures.chooser import (
     choose,
 )
 from pedmassage.measures.model import AgeBand, Band, Instrument, Item, Requires
-from pedmassage.measures.scoring import Adjustment, Score, score
+from pedmassage.measures.scoring import Adjustment, Score, ScoringVersion, score, scoring_version
 
 __all__ = [
     "Adjustment",
@@ -32,9 +35,11 @@ __all__ = [
     "Recommendation",
     "Requires",
     "Score",
+    "ScoringVersion",
     "child_age",
     "choose",
     "instrument",
     "instruments",
     "score",
+    "scoring_version",
 ]

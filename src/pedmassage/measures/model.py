@@ -9,6 +9,12 @@ Conventions
   inclusive and ``below_months`` exclusive ("2 months to 7 years" is ``2`` and ``96``: a child is in
   the band until the 8th birthday). Neonatal tools whose source counts days after birth use
   ``max_days`` (inclusive) on chronological age.
+- Which age a band is compared with follows its source: ``corrected_age: true`` only where the
+  program applies the corrected-age rule to that instrument (say so in ``note``); a band the source
+  states in age after birth uses chronological age. ``from_term_equivalent_age: true`` keeps an
+  instrument studied in infants and children past the newborn period away from an infant born
+  preterm who has not yet reached term-equivalent age (the ``preterm`` stage of
+  :mod:`pedmassage.development`), whatever the chronological age.
 - Discrete items give ``min``, ``max`` and ``step`` (FLACC ``0..2`` step 1; FACES ``0..10`` step 2);
   continuous items (a 0-100 mm line) leave ``step`` out.
 - ``bands_status`` says how far a band's cut-offs were checked: ``published`` (the primary paper),
@@ -18,6 +24,7 @@ Conventions
 from __future__ import annotations
 
 import math
+import re
 import warnings
 from typing import Literal
 
@@ -28,9 +35,11 @@ Kind = Literal["observer", "self_report", "parent_report"]
 BandStatus = Literal["published", "secondary", "unverified"]
 GroupRule = Literal["exactly_one", "all_or_none"]
 Method = Literal["sum", "weighted_percent", "primary_item"]
-Waiver = Literal["nonverbal", "cognitive_impairment"]
+Waiver = Literal["nonverbal", "cognitive_impairment", "sedated"]
+SourceStatus = Literal["published", "secondary", "unverified"]
 
 SNAKE = r"^[a-z][a-z0-9_]*$"
+SNAKE_RULE = re.compile(r"[a-z][a-z0-9_]*")
 DAYS_PER_MONTH = 30.4375
 
 
@@ -112,6 +121,9 @@ class AgeBand(_Data):
     corrected_age: bool = Field(
         True, description="Compare with corrected age for preterm infants, else chronological."
     )
+    from_term_equivalent_age: bool = Field(
+        False, description="Not for an infant born preterm before term-equivalent age."
+    )
     upper_limit_waived_when: tuple[Waiver, ...] = ()
     note: str
 
@@ -124,11 +136,16 @@ class AgeBand(_Data):
         return self
 
     def contains(
-        self, *, chronological_months: float, corrected_months: float, waivers: frozenset[str]
+        self,
+        *,
+        chronological_months: float,
+        corrected_months: float,
+        waivers: frozenset[str],
+        before_term_equivalent: bool = False,
     ) -> bool:
         """Whether a child of these ages (and these reasons to waive the upper limit) fits."""
         months = corrected_months if self.corrected_age else chronological_months
-        if months < self.min_months:
+        if months < self.min_months or (self.from_term_equivalent_age and before_term_equivalent):
             return False
         if waivers & set(self.upper_limit_waived_when):
             return True
@@ -157,9 +174,16 @@ class PrematurityPoints(_Data):
 
 
 class PrematurityRule(_Data):
-    """Points added to the total for a young corrected gestational age (N-PASS)."""
+    """One published version of the points added for a young corrected gestational age (N-PASS).
 
-    status: Literal["verified", "unverified"]
+    ``label`` and ``published`` name the version as its source does; ``status`` says how far the
+    text was checked (``published``: read in the primary source; ``secondary``: a copy or a
+    description citing it; ``unverified``: no copy read).
+    """
+
+    label: str
+    published: str = Field(description="Date or year of the version, or UNVERIFIED.")
+    status: SourceStatus
     source: str
     points: tuple[PrematurityPoints, ...] = Field(min_length=1)
 
@@ -179,15 +203,27 @@ class PrematurityRule(_Data):
 
 
 class Prematurity(_Data):
+    """The prematurity versions of an instrument, the one scored by default, and the record rule.
+
+    A score names its version as ``<instrument version>+<rule>`` so a stored record keeps its
+    meaning when the default changes. ``unnamed_records`` is the rule that scored records stored
+    with the bare instrument version, before versions were named.
+    """
+
     default: str
+    unnamed_records: str
     rules: dict[str, PrematurityRule]
     min_weeks: float
     max_weeks: float
 
     @model_validator(mode="after")
-    def _default_exists(self) -> Prematurity:
-        if self.default not in self.rules:
-            raise ValueError(f"prematurity default {self.default!r} is not one of the rules")
+    def _rules_exist(self) -> Prematurity:
+        for field, name in (("default", self.default), ("unnamed_records", self.unnamed_records)):
+            if name not in self.rules:
+                raise ValueError(f"prematurity {field} {name!r} is not one of the rules")
+        for name in self.rules:
+            if SNAKE_RULE.fullmatch(name) is None:
+                raise ValueError(f"prematurity rule {name!r}: use lower-case letters and digits")
         return self
 
 
@@ -249,12 +285,18 @@ with warnings.catch_warnings():
             return next((item for item in self.items if item.key == key), None)
 
         def fits(
-            self, *, chronological_months: float, corrected_months: float, waivers: frozenset[str]
+            self,
+            *,
+            chronological_months: float,
+            corrected_months: float,
+            waivers: frozenset[str],
+            before_term_equivalent: bool = False,
         ) -> bool:
             return self.age_band.contains(
                 chronological_months=chronological_months,
                 corrected_months=corrected_months,
                 waivers=waivers,
+                before_term_equivalent=before_term_equivalent,
             )
 
 

@@ -9,30 +9,45 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
 from pedmassage.errors import ValidationError
 from pedmassage.measures.catalogue import instrument
-from pedmassage.measures.model import BandStatus, Instrument, Item
+from pedmassage.measures.model import BandStatus, Instrument, Item, SourceStatus
 from pedmassage.measures.totals import Number, contribution, raw_range, total_of
+
+VERSION_SEPARATOR = "+"
 
 
 class Adjustment(BaseModel):
-    """Points added for prematurity (N-PASS), with the rule and the age that produced them."""
+    """Points added for prematurity (N-PASS), with the version and the age that produced them."""
 
     model_config = ConfigDict(frozen=True)
 
     rule: str
-    status: Literal["verified", "unverified"]
+    label: str
+    status: SourceStatus
     gestational_age_weeks: float
     points: int
+
+
+class ScoringVersion(BaseModel):
+    """What a recorded version string means: the instrument version and the prematurity rule."""
+
+    model_config = ConfigDict(frozen=True)
+
+    instrument: str
+    instrument_version: str
+    prematurity_rule: str | None = None
 
 
 class Score(BaseModel):
     """An immutable scored result.
 
+    ``version`` is what a record keeps: the instrument version, followed for an instrument with
+    prematurity versions by ``+`` and the rule that scored it (``2008+card``), so the total keeps
+    its meaning whatever the default later becomes (:func:`scoring_version` reads it back).
     ``range`` is the range this administration could have reached (it moves with prematurity
     points). ``band_status`` repeats how far the instrument's bands were checked, and
     ``unverified`` is true when the scoring rule, item coding or adjustment used is unconfirmed.
@@ -67,8 +82,8 @@ def score(
 
     ``gestational_age_weeks`` is the infant's corrected gestational (postmenstrual) age at the time
     of scoring; it is required by instruments with a prematurity adjustment (N-PASS) and ignored by
-    the others. ``prematurity_rule`` picks one of that instrument's documented rules (N-PASS:
-    ``loinc``, the default, or the unverified ``card``).
+    the others. ``prematurity_rule`` picks one of that instrument's named versions (N-PASS:
+    ``card``, the authors' tool card and the default, or ``loinc``, the LOINC 95621-9 description).
     """
     inst = instrument(instrument_id)
     values = _checked_items(inst, items)
@@ -78,7 +93,7 @@ def score(
     lo, hi = raw_range(inst)
     return Score(
         instrument=inst.id,
-        version=inst.version,
+        version=_version(inst, adjustment),
         total=total,
         range=(lo + points, hi + points),
         band=_band(inst, total),
@@ -169,7 +184,39 @@ def _adjustment(inst: Instrument, weeks: float | None, rule_name: str | None) ->
             f"gestational age when {inst.id} was scored (it sets the prematurity points)",
         )
     points = rule.points_for(round(weeks * 7))
-    return Adjustment(rule=name, status=rule.status, gestational_age_weeks=weeks, points=points)
+    return Adjustment(
+        rule=name, label=rule.label, status=rule.status, gestational_age_weeks=weeks, points=points
+    )
+
+
+def _version(inst: Instrument, adjustment: Adjustment | None) -> str:
+    if adjustment is None:
+        return inst.version
+    return f"{inst.version}{VERSION_SEPARATOR}{adjustment.rule}"
+
+
+def scoring_version(instrument_id: str, recorded: str) -> ScoringVersion:
+    """Read back the version a score was recorded with (``Score.version``).
+
+    A record of an instrument with prematurity versions that carries only the bare instrument
+    version was stored before the versions were named; the instrument file says which rule scored
+    it (``unnamed_records``). An unknown version is a validation error naming what is known.
+    """
+    inst = instrument(instrument_id)
+    prematurity = inst.scoring.prematurity
+    base, separator, rule = recorded.partition(VERSION_SEPARATOR)
+    if prematurity is None:
+        if recorded != inst.version:
+            raise ValidationError("instrument_version", recorded, inst.version)
+        return ScoringVersion(instrument=inst.id, instrument_version=inst.version)
+    known = [f"{inst.version}{VERSION_SEPARATOR}{name}" for name in prematurity.rules]
+    if base != inst.version or (separator and rule not in prematurity.rules):
+        raise ValidationError("instrument_version", recorded, "one of: " + ", ".join(known))
+    return ScoringVersion(
+        instrument=inst.id,
+        instrument_version=inst.version,
+        prematurity_rule=rule or prematurity.unnamed_records,
+    )
 
 
 def _unverified(adjustment: Adjustment | None) -> bool:

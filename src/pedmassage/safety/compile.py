@@ -7,7 +7,7 @@ program at start-up with the rule id in the message instead of surfacing in a sc
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal, Protocol
 
 import cel
@@ -22,6 +22,8 @@ from pedmassage.vocabulary import SiteMap, code_book
 
 _POLICY_IN_EXPR = re.compile(r"\bpolicy\.([A-Za-z_][A-Za-z0-9_]*)")
 _POLICY_IN_TEXT = re.compile(r"\{policy\.([A-Za-z_][A-Za-z0-9_]*)\}")
+_FACT_IN_TEXT = re.compile(r"\{([a-z_]+)\.([a-z0-9_]+)\}")
+"""``{lab_previous.platelets}``: a child's own value, filled in when the rule fires."""
 _ITERATION_VAR = re.compile(r"\.\s*(?:all|exists|exists_one|filter|map)\s*\(\s*([A-Za-z_]\w*)\s*,")
 
 
@@ -61,15 +63,26 @@ class CompiledRule:
     changes: Changes
     requirements: tuple[CompiledRequirement, ...]
     reason: Reason
-    """The reason the rule gives when it fires (the same every time)."""
+    """The reason the rule gives when it fires (the same every time unless ``facts_in_text``)."""
+    facts_in_text: tuple[tuple[str, str], ...] = ()
+    """``(map, key)`` of each child's value the message shows, e.g. the last platelet count."""
+    verify: tuple[tuple[Literal["lab", "vital"], str], ...] = ()
+    """Readings to take again before the session when the rule fires."""
+    comfort: tuple[str, Changes] | None = None
+    """Under comfort care: the text added to the message, and the gentler changes."""
 
     @property
     def id(self) -> str:
         return self.spec.id
 
 
-def compile_rule(spec: RuleSpec, policy: Policy, sites: SiteMap) -> CompiledRule:
-    """Compile one rule; any problem raises ``KnowledgeDataError`` naming the rule."""
+def compile_rule(
+    spec: RuleSpec, policy: Policy, sites: SiteMap, comfort_text: str = ""
+) -> CompiledRule:
+    """Compile one rule; any problem raises ``KnowledgeDataError`` naming the rule.
+
+    ``comfort_text`` is what a hold that comfort care softens adds to its message.
+    """
     mods = spec.modifications
     when = _maybe(spec.when, spec.id, "when", policy)
     avoid = _maybe(mods.avoid_sites_expr, spec.id, "avoid_sites_expr", policy)
@@ -78,6 +91,7 @@ def compile_rule(spec: RuleSpec, policy: Policy, sites: SiteMap) -> CompiledRule
     requirements = tuple(_requirement(r, spec.id, policy, sites) for r in spec.requires)
     decision = spec.decision or "proceed"  # only requires-only rules lack one; never used
     message = bind_text(spec.message or "", spec.id, policy)
+    changes = static_changes(mods, spec.id, policy, sites)
     return CompiledRule(
         spec=spec,
         decision=decision,
@@ -86,10 +100,33 @@ def compile_rule(spec: RuleSpec, policy: Policy, sites: SiteMap) -> CompiledRule
         gentle_expr=gentle,
         missing_expr=missing,
         message=message,
-        changes=static_changes(mods, spec.id, policy, sites),
+        changes=changes,
         requirements=requirements,
         reason=Reason(rule_id=spec.id, decision=decision, message=message, source=spec.source),
+        facts_in_text=_facts_in_text(message, spec.id),
+        verify=tuple((_data_kind(code, spec.id), code) for code in spec.verify),
+        comfort=_comfort(spec, changes, comfort_text, policy),
     )
+
+
+def _facts_in_text(message: str, rule_id: str) -> tuple[tuple[str, str], ...]:
+    found = tuple(_FACT_IN_TEXT.findall(message))
+    unknown = sorted({name for name, _ in found} - CONTEXT_KEYS)
+    if unknown:
+        raise KnowledgeDataError(f"rule {rule_id}: message shows unknown names: {unknown}")
+    return found
+
+
+def _comfort(
+    spec: RuleSpec, changes: Changes, text: str, policy: Policy
+) -> tuple[str, Changes] | None:
+    """What a hold becomes under comfort care: still touch and holding, never deeper."""
+    if spec.under_comfort_care != "still_touch":
+        return None
+    cap = int(_threshold("comfort_care_max_pressure", spec.id, policy))
+    own = changes.max_pressure
+    gentler = replace(changes, max_pressure=cap if own is None else min(own, cap))
+    return text, gentler
 
 
 def compile_expr(expr: str, rule_id: str, where: str, policy: Policy) -> Program:

@@ -17,7 +17,15 @@ Rules are written against these names only (a rule naming anything else fails at
                               within its policy window; stale or absent codes are not keys, so
                               ``has(lab.platelets)`` is false for them
 ``lab_stale``                 list of codes whose latest result is older than the window
+``lab_previous``              map code -> double: the latest result of each stale lab, if it was
+                              taken within ``policy.stale_lookback_hours``; a dangerous old value
+                              must not vanish just because it is old
+``lab_previous_days``         map code -> int: whole days since that stale result was taken
 ``vital`` / ``vital_stale``   the same for vital signs (temperature window is short)
+``vital_range``               map: the child's age band of healthy heart and respiratory rates
+                              (``vital_ranges.yaml``): ``heart_rate_low`` / ``_high`` (1st and
+                              99th centile), ``respiratory_rate_low`` / ``_high``; empty when no
+                              fresh heart or respiratory rate is given
 ``conditions``                list of {code, site}; ``site`` may be null
 ``condition_codes``           list of condition codes
 ``devices``                   list of {kind, site}
@@ -27,12 +35,15 @@ Rules are written against these names only (a rule naming anything else fails at
 ``skin``                      list of {finding, site}
 ``skin_findings``             list of finding codes
 ``medication_classes``        list of medication classes
-``respiratory_support``       string: none, oxygen, high_flow, cpap, ventilator
-``isolation``                 string: none, contact, droplet, airborne, protective
+``respiratory_support``       string: none, oxygen, high_flow, cpap, bipap, ventilator
+``respiratory_support_long_term``  bool: the child's usual long-term support, stable on it
+``isolation``                 string: none, contact, droplet, airborne, enteric, protective
+``goals_of_care``             string: curative or comfort
 ``touch_aversion``            bool
 ``trauma_history``            bool
 ``guardian_consent``          bool or null (null = not recorded)
 ``child_assent``              bool or null (null = not asked / not able)
+``self_consent``              bool or null: an adolescent's own informed consent
 ``policy.<name>``             a threshold from the program policy (double), bound when the rules
                               are compiled, so it costs nothing per child
 ============================  ===================================================================
@@ -53,14 +64,17 @@ from typing import Any, Literal
 from pedmassage.development import GestationalAge, age_profile, stage_for
 from pedmassage.safety.contract import Measurement, ProcedureIn, ScreeningInput
 from pedmassage.safety.policy import Policy
+from pedmassage.safety.vital_ranges import RANGED_VITALS, vital_ranges
 
 CONTEXT_KEYS: frozenset[str] = frozenset(
     {
         "setting", "age_days", "age_years", "corrected_age_days", "postmenstrual_weeks", "stage",
-        "verbal", "cognitive_impairment", "weight_g", "lab", "lab_stale", "vital", "vital_stale",
-        "conditions", "condition_codes", "devices", "device_kinds", "procedures", "skin",
-        "skin_findings", "medication_classes", "respiratory_support", "isolation",
-        "touch_aversion", "trauma_history", "guardian_consent", "child_assent",
+        "verbal", "cognitive_impairment", "weight_g", "lab", "lab_stale", "lab_previous",
+        "lab_previous_days", "vital", "vital_stale", "vital_range", "conditions",
+        "condition_codes", "devices", "device_kinds", "procedures", "skin", "skin_findings",
+        "medication_classes", "respiratory_support", "respiratory_support_long_term",
+        "isolation", "goals_of_care", "touch_aversion", "trauma_history", "guardian_consent",
+        "child_assent", "self_consent",
     }
 )  # fmt: skip
 DAYS_PER_YEAR = 365.25
@@ -73,6 +87,10 @@ class Readings:
     fresh: dict[str, float]
     stale: list[str]
     age_hours: dict[str, float]
+    latest: dict[str, Measurement]
+    """The latest result of every code given, fresh or not (for what a screening shows)."""
+    previous: dict[str, float]
+    """Stale latest results still within the look-back (``policy.stale_lookback_hours``)."""
 
 
 @dataclass(frozen=True)
@@ -93,6 +111,7 @@ def build_facts(inp: ScreeningInput, policy: Policy) -> Facts:
     ga = gestational_age(child.gestational_age_at_birth_weeks)
     profile = age_profile(child.birth_date, ga, now.date())
     weight = child.weight_g if child.weight_g is not None else vitals.fresh.get("weight")
+    ranged = not vitals.fresh.keys().isdisjoint(RANGED_VITALS)
     variables = {
         "age_days": profile.chronological_days,
         "age_years": profile.chronological_days / DAYS_PER_YEAR,
@@ -104,16 +123,22 @@ def build_facts(inp: ScreeningInput, policy: Policy) -> Facts:
         "weight_g": weight,
         "lab": labs.fresh,
         "lab_stale": labs.stale,
+        "lab_previous": labs.previous,
+        "lab_previous_days": {c: int(labs.age_hours[c] // 24) for c in labs.previous},
         "vital": vitals.fresh,
         "vital_stale": vitals.stale,
+        "vital_range": vital_ranges().context(profile.effective_days) if ranged else {},
         **_findings(inp),
         "setting": inp.setting,
         "respiratory_support": inp.respiratory_support,
+        "respiratory_support_long_term": inp.respiratory_support_long_term,
         "isolation": inp.isolation,
+        "goals_of_care": inp.goals_of_care,
         "touch_aversion": inp.touch_aversion,
         "trauma_history": inp.trauma_history,
         "guardian_consent": inp.guardian_consent,
         "child_assent": inp.child_assent,
+        "self_consent": inp.self_consent,
     }
     return Facts(variables=variables, labs=labs, vitals=vitals)
 
@@ -126,7 +151,7 @@ def readings(
 ) -> Readings:
     """Keep the latest result per code; results older than the policy window count as missing."""
     if not measurements:
-        return Readings(fresh={}, stale=[], age_hours={})
+        return Readings(fresh={}, stale=[], age_hours={}, latest={}, previous={})
     latest: dict[str, Measurement] = {}
     for m in measurements:
         seen = latest.get(m.code)
@@ -135,6 +160,7 @@ def readings(
     fresh: dict[str, float] = {}
     ages: dict[str, float] = {}
     stale: list[str] = []
+    previous: dict[str, float] = {}
     windows = policy.thresholds[f"{kind}_max_age_hours"].value
     for code, m in latest.items():
         age = ages[code] = max((now - m.taken_at).total_seconds() / 3600, 0.0)
@@ -145,8 +171,10 @@ def readings(
             fresh[code] = float(m.value)
         else:
             stale.append(code)
+            if age <= policy.scalar("stale_lookback_hours"):
+                previous[code] = float(m.value)
     stale.sort()
-    return Readings(fresh=fresh, stale=stale, age_hours=ages)
+    return Readings(fresh=fresh, stale=stale, age_hours=ages, latest=latest, previous=previous)
 
 
 @lru_cache(maxsize=256)

@@ -15,13 +15,15 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from pedmassage.inbound import MAX_LIST_ITEMS, BodySiteName, Code, Text
 
-CONTRACT_VERSION = "1.0"
+CONTRACT_VERSION = "1.1"
 
 Decision = Literal["proceed", "modify", "hold"]
 Setting = Literal["hospital", "picu", "nicu", "home", "clinic"]
 Sex = Literal["female", "male", "intersex", "unknown"]
-RespiratorySupport = Literal["none", "oxygen", "high_flow", "cpap", "ventilator"]
-Isolation = Literal["none", "contact", "droplet", "airborne", "protective"]
+RespiratorySupport = Literal["none", "oxygen", "high_flow", "cpap", "bipap", "ventilator"]
+Isolation = Literal["none", "contact", "droplet", "airborne", "enteric", "protective"]
+GoalsOfCare = Literal["curative", "comfort"]
+MeasureKind = Literal["lab", "vital"]
 
 DECISION_ORDER: dict[str, int] = {"proceed": 0, "modify": 1, "hold": 2}
 
@@ -94,7 +96,21 @@ class ScreeningInput(_In):
     skin: list[SkinFinding] = Field(default_factory=list, max_length=MAX_LIST_ITEMS)
     medications: list[MedicationIn] = Field(default_factory=list, max_length=MAX_LIST_ITEMS)
     respiratory_support: RespiratorySupport = "none"
+    respiratory_support_long_term: bool = Field(
+        False,
+        description=(
+            "The support is the child's usual long-term support (for example home ventilation "
+            "through a tracheostomy) and the child is stable on it; false = acute or not known."
+        ),
+    )
     isolation: Isolation = "none"
+    goals_of_care: GoalsOfCare = Field(
+        "curative",
+        description=(
+            "Goals of care set by a physician or the program lead: curative, or comfort "
+            "(palliative or end-of-life care, where comfort is the aim)."
+        ),
+    )
     touch_aversion: bool = False
     trauma_history: bool = False
     guardian_consent: bool | None = Field(
@@ -102,6 +118,13 @@ class ScreeningInput(_In):
     )
     child_assent: bool | None = Field(
         None, description="The child's own yes/no; null = not asked or not developmentally able."
+    )
+    self_consent: bool | None = Field(
+        None,
+        description=(
+            "An adolescent's own informed consent, where the program policy accepts it "
+            "(policy.self_consent_age_years); null = not recorded."
+        ),
     )
 
 
@@ -129,6 +152,24 @@ class Modifications(BaseModel):
     precautions: list[str] = Field(default_factory=list)
 
 
+class VerifyItem(BaseModel):
+    """A lab or vital sign to measure (or measure again) before the session, and why.
+
+    ``missing`` says "verify platelets" in words; this says which code, in which unit, and what
+    the last result was, so a form can ask for exactly that reading and show the old one.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    kind: MeasureKind
+    code: str
+    label: str
+    unit: str
+    last_value: float | None = Field(None, description="The latest result given, if any.")
+    last_taken_at: datetime | None = None
+    rules: list[str] = Field(description="The rules that ask for it.")
+
+
 class ScreeningResult(BaseModel):
     model_config = ConfigDict(frozen=True)
 
@@ -136,6 +177,9 @@ class ScreeningResult(BaseModel):
     reasons: list[Reason]
     modifications: Modifications
     missing: list[str]
+    verify: list[VerifyItem] = Field(
+        default_factory=list, description="The readings to take before the session."
+    )
     rules_version: str
     policy_version: str
     contract_version: str = CONTRACT_VERSION

@@ -22,8 +22,9 @@ from pydantic import ValidationError as PydanticValidationError
 
 from pedmassage.errors import KnowledgeDataError
 from pedmassage.safety.combine import Changes, SiteMemo
-from pedmassage.safety.compile import CompiledRule, compile_rule
+from pedmassage.safety.compile import CompiledRule, bind_text, compile_rule
 from pedmassage.safety.context import build_facts
+from pedmassage.safety.contract import Reason
 from pedmassage.safety.policy import Policy, load_policy
 from pedmassage.safety.runner import run_rules
 from pedmassage.safety.samples import sample_inputs
@@ -40,6 +41,8 @@ class RuleBook:
     catalogue: Catalogue
     rules_version: str
     default_changes: Changes
+    whole_body_avoided: Reason
+    """The hold given when the session changes leave no body site to touch."""
     site_memo: SiteMemo = field(default_factory=dict, compare=False, repr=False)
     """Remembered site normalisations (``combine.normalize_sites``) for this book's results."""
 
@@ -69,13 +72,22 @@ def load_rulebook(policy_file: Path | None = None, *, rules_dir: Path | None = N
     catalogue = load_catalogue()
     specs = read_rules(rules_dir)
     sites = site_map()
-    rules = tuple(compile_rule(spec, policy, sites) for spec in specs)
+    comfort = catalogue.comfort_care
+    comfort_text = bind_text(comfort.message.strip(), comfort.rule_id, policy)
+    rules = tuple(compile_rule(spec, policy, sites, comfort_text) for spec in specs)
+    whole_body = catalogue.whole_body_avoided
     book = RuleBook(
         rules=rules,
         policy=policy,
         catalogue=catalogue,
         rules_version=rules_version(catalogue, specs),
         default_changes=_default_changes(catalogue),
+        whole_body_avoided=Reason(
+            rule_id=whole_body.rule_id,
+            decision="hold",
+            message=whole_body.message.strip(),
+            source=whole_body.source.strip(),
+        ),
     )
     trial_run(book)
     return book

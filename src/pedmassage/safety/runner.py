@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import cel
 
@@ -36,6 +36,8 @@ class Outcome:
     reason: Reason
     changes: Changes
     missing: tuple[str, ...] = ()
+    verify: tuple[tuple[Literal["lab", "vital"], str], ...] = ()
+    """Readings to take before the session: ``(kind, code)``."""
     order: tuple[int, str, str] = field(init=False, repr=False, compare=False)
     """Where the reason goes in the result (``combine.reason_order``), worked out once."""
 
@@ -69,7 +71,7 @@ def outcomes_on(
     outcomes: list[Outcome] = []
     for rule in rules:
         if rule.when is None or _boolean(rule.when, ctx, rule, "when"):
-            fired = _fired(rule, ctx, sites)
+            fired = _fired(rule, ctx, facts, sites)
             if fired is not None:
                 outcomes.append(fired)
         for requirement in rule.requirements:
@@ -98,10 +100,11 @@ def unmet_outcome(requirement: CompiledRequirement, rule: CompiledRule, state: s
     message = f"{requirement.message}. {status}: {requirement.missing_text} before the session."
     reason = Reason(rule_id=rule.id, decision=requirement.decision, message=message,
                     source=rule.spec.source)  # fmt: skip
-    return Outcome(reason, requirement.changes, (requirement.missing_text,))
+    verify = ((requirement.kind, requirement.data),)
+    return Outcome(reason, requirement.changes, (requirement.missing_text,), verify)
 
 
-def _fired(rule: CompiledRule, ctx: Any, sites: SiteMap) -> Outcome | None:
+def _fired(rule: CompiledRule, ctx: Any, facts: Facts, sites: SiteMap) -> Outcome | None:
     """The outcome of a rule whose condition holds, or of one without a condition if it names
     sites (so a rule with only data requirements never fires)."""
     avoid = _sites(rule.avoid_expr, ctx, rule, "avoid_sites_expr", sites)
@@ -109,8 +112,27 @@ def _fired(rule: CompiledRule, ctx: Any, sites: SiteMap) -> Outcome | None:
     if rule.when is None and not (avoid or gentle):
         return None
     missing = (*rule.spec.missing, *_strings(rule.missing_expr, ctx, rule, "missing_expr"))
-    changes = rule.changes.with_sites(avoid, gentle) if avoid or gentle else rule.changes
-    return Outcome(rule.reason, changes, missing)
+    reason, changes = rule.reason, rule.changes
+    if rule.facts_in_text:
+        reason = reason.model_copy(update={"message": _with_facts(rule, facts)})
+    if rule.comfort is not None and facts.variables["goals_of_care"] == "comfort":
+        text, changes = rule.comfort
+        reason = reason.model_copy(
+            update={"decision": "modify", "message": f"{reason.message} {text}"}
+        )
+    if avoid or gentle:
+        changes = changes.with_sites(avoid, gentle)
+    return Outcome(reason, changes, missing, rule.verify)
+
+
+def _with_facts(rule: CompiledRule, facts: Facts) -> str:
+    """The message with the child's own values in place of ``{map.key}``."""
+    message = rule.message
+    for name, key in rule.facts_in_text:
+        value = facts.variables[name].get(key)
+        shown = "not recorded" if value is None else f"{value:g}"
+        message = message.replace(f"{{{name}.{key}}}", shown)
+    return message
 
 
 def _applies(requirement: CompiledRequirement, rule: CompiledRule, ctx: Any) -> bool:

@@ -69,6 +69,16 @@ class RuleSpec(_Spec):
     missing: list[str] = []
     missing_expr: str | None = Field(None, description="CEL returning a list of strings")
     requires: list[RequirementSpec] = []
+    verify: list[str] = Field(
+        [], description="lab or vital codes to measure again before the session when it fires"
+    )
+    under_comfort_care: Literal["hold", "still_touch"] = Field(
+        "hold",
+        description=(
+            "still_touch: under comfort care this hold becomes gentle still touch and holding "
+            "(policy.comfort_care_max_pressure), with the reason shown"
+        ),
+    )
 
     @property
     def can_fire(self) -> bool:
@@ -82,6 +92,8 @@ class RuleSpec(_Spec):
             raise ValueError("a rule needs `when`, a site expression or `requires`")
         if self.evidence == "unverified_policy" and UNVERIFIED_MARK not in self.source:
             raise ValueError("evidence unverified_policy needs 'UNVERIFIED' in the source")
+        if self.under_comfort_care == "still_touch" and self.decision != "hold":
+            raise ValueError("under_comfort_care: still_touch is for rules that hold")
         return self
 
 
@@ -99,6 +111,14 @@ class DefaultModifications(_Spec):
     source: str = Field(min_length=1)
 
 
+class CatalogueReason(_Spec):
+    """A reason the engine itself gives (not a rule): its id, message and source."""
+
+    rule_id: str = Field(pattern=RULE_ID_PATTERN)
+    message: str = Field(min_length=1)
+    source: str = Field(min_length=1)
+
+
 class CatalogueVocabulary(_Spec):
     extra_conditions: dict[str, str] = {}
     procedures: dict[str, str]
@@ -109,4 +129,6 @@ class CatalogueVocabulary(_Spec):
 class Catalogue(_Spec):
     version: str = Field(min_length=1)
     default_modifications: DefaultModifications
+    whole_body_avoided: CatalogueReason
+    comfort_care: CatalogueReason
     vocabulary: CatalogueVocabulary

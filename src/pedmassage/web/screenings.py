@@ -45,6 +45,7 @@ RESPIRATORY_LABELS = {
     "oxygen": "Low-flow oxygen",
     "high_flow": "High-flow nasal cannula",
     "cpap": "CPAP",
+    "bipap": "BiPAP (non-invasive ventilation)",
     "ventilator": "Ventilator",
 }
 ISOLATION_LABELS = {
@@ -52,6 +53,7 @@ ISOLATION_LABELS = {
     "contact": "Contact",
     "droplet": "Droplet",
     "airborne": "Airborne",
+    "enteric": "Enteric",
     "protective": "Protective (neutropenic)",
 }
 
