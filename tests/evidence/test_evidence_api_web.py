@@ -14,9 +14,10 @@ def test_the_library_is_listed_and_shown(evidence_client: TestClient) -> None:
     topics = evidence_client.get("/api/v1/evidence/topics").json()
     assert {t["id"] for t in topics} >= {"preterm", "asthma", "oncology"}
     claims = evidence_client.get("/api/v1/evidence/claims", params={"topic": "preterm"}).json()
-    assert claims[0]["id"] == "preterm.weight_gain" and claims[0]["pooled"] is True
+    assert claims[0]["id"] == "preterm.weight_gain" and claims[0]["pooled"] is False
     claim = evidence_client.get("/api/v1/evidence/claims/preterm.weight_gain").json()
-    assert claim["pooled"]["k"] == 2 and claim["grade"]["level"] == "low"
+    assert claim["pooled"] is None and claim["side_by_side"] is True
+    assert claim["grade"]["level"] == "low" and "wang2013" in {e["study"] for e in claim["effects"]}
     topic = evidence_client.get("/api/v1/evidence/topics/asthma").json()
     assert [c["id"] for c in topic["claims"]] == ["asthma.lung_function", "asthma.anxiety"]
     studies = evidence_client.get("/api/v1/evidence/studies").json()
@@ -45,9 +46,12 @@ def test_pool_gives_the_cli_json_and_422_naming_a_bad_cell(evidence_client: Test
 
 def test_plots_come_as_svg_or_png(evidence_client: TestClient) -> None:
     svg = evidence_client.get("/api/v1/evidence/claims/preterm.weight_gain/forest.svg")
-    assert svg.headers["content-type"] == "image/svg+xml" and b'id="diamond"' in svg.content
-    png = evidence_client.get("/api/v1/evidence/claims/preterm.weight_gain/funnel.png")
+    assert svg.headers["content-type"] == "image/svg+xml" and b"side by side" in svg.content
+    assert b'id="diamond"' not in svg.content
+    png = evidence_client.get("/api/v1/evidence/claims/cystic_fibrosis.anxiety/funnel.png")
     assert png.headers["content-type"] == "image/png" and png.content.startswith(b"\x89PNG")
+    no_funnel = evidence_client.get("/api/v1/evidence/claims/preterm.weight_gain/funnel.svg")
+    assert no_funnel.status_code == 422
     gif = evidence_client.get("/api/v1/evidence/claims/preterm.weight_gain/forest.gif")
     assert gif.status_code == 422
     nothing = evidence_client.get("/api/v1/evidence/claims/autism.behaviour/forest.svg")

@@ -1,8 +1,9 @@
 """The study library holds only what the clinical reference reports, and loads only when consistent.
 
 ``data/clinical-reference.md`` is a copy of the project's clinical reference (the file the catalogue
-was written from); the number check below fails when an entry carries a number that the reference's
-text about that study does not contain.
+was written from), and ``data/read-since.md`` records the sources read since, with their numbers;
+the number check below fails when an entry carries a number that the text about that study does
+not contain.
 """
 
 from __future__ import annotations
@@ -18,11 +19,14 @@ import pytest
 
 from pedmassage.errors import KnowledgeDataError
 from pedmassage.evidence.catalogue import catalogue, check_catalogue
-from pedmassage.evidence.claim_model import Claim, EffectRef, Topic
+from pedmassage.evidence.claim_model import Claim, DowngradeSpec, EffectRef, Topic
 from pedmassage.evidence.model import ReportedEffect, RiskOfBias, Study
+from pedmassage.evidence.overlap import overlaps
 from pedmassage.evidence.synthesis import claim_grade
 
-REFERENCE = (Path(__file__).parent / "data" / "clinical-reference.md").read_text(encoding="utf-8")
+DATA = Path(__file__).parent / "data"
+REFERENCE = (DATA / "clinical-reference.md").read_text(encoding="utf-8")
+READ_SINCE = (DATA / "read-since.md").read_text(encoding="utf-8")
 WINDOW = 7
 """Lines after a study's first mention that still belong to it (a table row, or a bullet list)."""
 
@@ -44,7 +48,7 @@ KEYS: dict[str, tuple[tuple[str, ...], ...]] = {
 
 def _windows(study: Study) -> str:
     keys = KEYS.get(study.id) or ((study.label.split()[0], str(study.year or "")),)
-    lines = REFERENCE.splitlines()
+    lines = (REFERENCE + "\n" + READ_SINCE).splitlines()
     found = [
         "\n".join(lines[i : i + WINDOW])
         for i, line in enumerate(lines)
@@ -153,10 +157,31 @@ def test_a_within_group_change_and_g_values_without_intervals_are_never_pooled()
     assert refs and not any(e.pooled for e in refs)
 
 
-def test_numbers_are_unverified_unless_the_reference_marks_them_verified() -> None:
+def test_numbers_are_unverified_unless_checked_against_the_paper_or_its_abstract() -> None:
     verified = {s.id for s in catalogue().studies.values() if s.verified}
-    assert verified == {"ng2018"}  # "Verified (abstract)" in clinical-reference.md 1.3
-    assert catalogue().study("ng2018").verified_against == "abstract"
+    # ng2018: "Verified (abstract)" in clinical-reference.md 1.3; wang2013: data/read-since.md
+    assert verified == {"ng2018", "wang2013"}
+    assert {catalogue().study(s).verified_against for s in verified} == {"abstract"}
+
+
+def test_wang_2013_is_catalogued_from_its_abstract_and_what_it_leaves_out_is_unverified() -> None:
+    wang = catalogue().study("wang2013")
+    assert "Am J Perinatol 2013;30(9):731-8" in wang.citation and "23322391" in wang.citation
+    assert "10.1055/s-0032-1332801" in wang.citation
+    weight, stay = wang.outcome("weight_gain"), wang.outcome("length_of_stay")
+    assert weight is not None and weight.effect is not None
+    assert "5.32 g (95% CI 4.15 to 6.49)" in READ_SINCE
+    assert (weight.effect.estimate, weight.effect.ci_low, weight.effect.ci_high) == (
+        5.32,
+        4.15,
+        6.49,
+    )
+    assert stay is not None and stay.effect is not None
+    assert "4.41 days shorter (95% CI 2.81 to 6.02)" in READ_SINCE
+    assert (stay.effect.estimate, stay.effect.ci_low, stay.effect.ci_high) == (-4.41, -6.02, -2.81)
+    assert wang.n.studies == 17 and wang.n.participants is None  # infants not in the abstract
+    assert not wang.randomized  # the abstract does not say the 17 studies were randomized
+    assert not wang.risk_of_bias.assessed and wang.unverified
 
 
 def test_unverified_flags_of_the_reference_are_copied_into_notes() -> None:
@@ -186,12 +211,29 @@ def test_family_statements_use_the_grade_s_plain_words() -> None:
         assert hedges[level] in claim.statement, (claim.id, level)
 
 
-def test_only_a_claim_with_two_estimates_with_intervals_is_pooled() -> None:
-    pooled = [
-        c.id for c in catalogue().claims.values()
-        if sum(1 for e in c.effects if e.pooled) >= 2
-    ]  # fmt: skip
-    assert pooled == ["preterm.weight_gain"]
+def test_every_review_says_which_trials_it_includes_or_why_it_cannot() -> None:
+    reviews = [s for s in catalogue().studies.values() if s.review]
+    assert reviews
+    for review in reviews:
+        assert review.includes is not None and review.includes.basis.strip(), review.id
+    data = catalogue().study("vickers2004").model_dump()
+    with pytest.raises(pydantic.ValidationError, match="lists the trials it includes"):
+        Study.model_validate({**data, "includes": None})
+    with pytest.raises(pydantic.ValidationError, match="only a review lists"):
+        Study.model_validate(
+            {**catalogue().study("field1986").model_dump(), "includes": data["includes"]}
+        )
+
+
+def test_no_shipped_claim_pools_reviews_that_may_share_trials() -> None:
+    library = catalogue()
+    for claim in library.claims.values():
+        pooled = [library.study(e.study) for e in claim.effects if e.pooled]
+        assert overlaps(pooled) == (), claim.id
+    weight = library.claim("preterm.weight_gain")
+    reviews = {"vickers2004", "review2020", "wang2013", "mcn2015"}
+    assert {e.study for e in weight.effects} == reviews
+    assert not any(e.pooled for e in weight.effects)
 
 
 # ----------------------------------------------------------------------------- refusals
@@ -205,6 +247,69 @@ def _with_claim(claim: Claim) -> None:
     library = catalogue()
     claims = dict(library.claims) | {claim.id: claim}
     check_catalogue(replace(library, claims=MappingProxyType(claims)))
+
+
+def _pooled_reviews(*refs: tuple[str, str]) -> Claim:
+    return _claim(effects=tuple(EffectRef(study=s, outcome=o) for s, o in refs))
+
+
+def _with_studies(*studies: Study, claim: Claim) -> None:
+    library = catalogue()
+    study_map = dict(library.studies) | {s.id: s for s in studies}
+    claims = dict(library.claims) | {claim.id: claim}
+    check_catalogue(
+        replace(library, studies=MappingProxyType(study_map), claims=MappingProxyType(claims))
+    )
+
+
+def _review(study_id: str, trials: tuple[str, ...], *, complete: bool) -> Study:
+    data = catalogue().study(study_id).model_dump()
+    data["includes"] = {"trials": trials, "complete": complete, "basis": "test list"}
+    return Study.model_validate(data)
+
+
+def test_pooling_two_reviews_that_do_not_list_their_trials_stops_the_load() -> None:
+    claim = _pooled_reviews(("vickers2004", "weight_gain"), ("wang2013", "weight_gain"))
+    with pytest.raises(KnowledgeDataError, match=r"may share trials .* never pooled together"):
+        _with_claim(claim)
+
+
+def test_pooling_two_reviews_that_include_the_same_trial_stops_the_load() -> None:
+    vickers = _review("vickers2004", ("field1986", "scafidi1990"), complete=True)
+    wang = _review("wang2013", ("scafidi1990", "massaro2009"), complete=True)
+    claim = _pooled_reviews(("vickers2004", "weight_gain"), ("wang2013", "weight_gain"))
+    with pytest.raises(KnowledgeDataError, match="both include scafidi1990"):
+        _with_studies(vickers, wang, claim=claim)
+
+
+def test_reviews_whose_complete_trial_lists_are_disjoint_may_be_pooled() -> None:
+    vickers = _review("vickers2004", ("field1986",), complete=True)
+    wang = _review("wang2013", ("scafidi1990", "massaro2009"), complete=True)
+    claim = _pooled_reviews(("vickers2004", "weight_gain"), ("wang2013", "weight_gain"))
+    _with_studies(vickers, wang, claim=claim)  # loads
+    partial = _review("wang2013", ("scafidi1990", "massaro2009"), complete=False)
+    with pytest.raises(KnowledgeDataError, match="never pooled together"):
+        _with_studies(vickers, partial, claim=claim)
+
+
+def test_a_review_listing_a_trial_the_catalogue_does_not_hold_stops_the_load() -> None:
+    claim = catalogue().claim("preterm.weight_gain")
+    with pytest.raises(KnowledgeDataError, match="wang2013 includes nobody1999"):
+        _with_studies(_review("wang2013", ("nobody1999",), complete=True), claim=claim)
+    with pytest.raises(KnowledgeDataError, match="includes vickers2004, which is not a primary"):
+        _with_studies(_review("wang2013", ("vickers2004",), complete=True), claim=claim)
+
+
+def test_a_grade_less_severe_than_grade_requires_of_the_studies_stops_the_load() -> None:
+    asthma = catalogue().claim("asthma.anxiety")  # one trial of 32, risk of bias not assessed
+    lenient = tuple(
+        DowngradeSpec(domain=d.domain, levels=1, reason=d.reason) for d in asthma.downgrades
+    )
+    with pytest.raises(KnowledgeDataError, match=r"asthma\.anxiety: downgrades\.imprecision"):
+        _with_claim(asthma.model_copy(update={"downgrades": lenient}))
+    no_bias = tuple(d for d in asthma.downgrades if d.domain != "risk of bias")
+    with pytest.raises(KnowledgeDataError, match=r"downgrades\.risk of bias.*unclear"):
+        _with_claim(asthma.model_copy(update={"downgrades": no_bias}))
 
 
 def test_pooling_an_effect_without_an_interval_stops_the_load() -> None:

@@ -83,14 +83,16 @@ def test_a_missing_file_exits_2(evidence_cli: Invoke, tmp_path: Path) -> None:
 
 def test_list_and_show_give_claims_studies_and_topics(evidence_cli: Invoke) -> None:
     rows = json.loads(evidence_cli("list", "--json").stdout)
-    pooled = [r["id"] for r in rows if r["pooled"]]
-    assert pooled == ["preterm.weight_gain"]
+    weight = next(r for r in rows if r["id"] == "preterm.weight_gain")
+    assert weight["pooled"] is False and weight["k"] is None
+    assert "side by side" in str(weight["result"])  # reviews that may share trials
     table = evidence_cli("list", "--topic", "oncology")
     assert table.exit_code == 0 and "oncology.anxiety" in table.stdout
     studies = json.loads(evidence_cli("list", "--studies", "--topic", "adhd", "--json").stdout)
     assert [s["id"] for s in studies] == ["field1998_adhd", "khilnani2003"]
     claim = _json(evidence_cli("show", "preterm.weight_gain"))
     assert claim["kind"] == "claim" and claim["grade"]["level"] == "low"  # type: ignore[index]
+    assert claim["pooled"] is None and claim["side_by_side"] is True
     study = _json(evidence_cli("show", "field1986"))
     assert study["outcomes"][0]["group_means"] == {"massage": 25.0, "control": 17.0}  # type: ignore[index]
     assert _json(evidence_cli("show", "asthma"))["kind"] == "topic"
@@ -100,7 +102,10 @@ def test_list_and_show_give_claims_studies_and_topics(evidence_cli: Invoke) -> N
 
 def test_forest_and_funnel_write_svg_or_png(evidence_cli: Invoke, tmp_path: Path) -> None:
     svg = evidence_cli("forest", "preterm.weight_gain")
-    assert svg.exit_code == 0 and 'id="diamond"' in svg.stdout
+    assert svg.exit_code == 0 and "Wang 2013" in svg.stdout
+    assert 'id="diamond"' not in svg.stdout  # reviews that may share trials: side by side
+    funnel_claim = evidence_cli("funnel", "preterm.weight_gain")
+    assert funnel_claim.exit_code == 2 and "side by side" in funnel_claim.output
     png = tmp_path / "forest.png"
     assert (
         evidence_cli(

@@ -7,9 +7,11 @@ import html
 from pathlib import Path
 
 import pytest
+from tests.evidence.conftest import POOLED_CLAIM
 
 from pedmassage.errors import ValidationError
 from pedmassage.evidence import plots
+from pedmassage.evidence.catalogue import Catalogue
 from pedmassage.evidence.synthesis import synthesize
 from pedmassage.stats import pool, read_study_csv
 
@@ -17,19 +19,29 @@ PNG = b"\x89PNG\r\n\x1a\n"
 BCG = (Path(__file__).parent / "data" / "dat_bcg.csv").read_text()
 
 
-def _forest(claim_id: str, fmt: str = "svg") -> bytes:
-    return plots.forest_plot(plots.forest_for_claim(synthesize(claim_id)), fmt)
+def _forest(claim_id: str, fmt: str = "svg", library: Catalogue | None = None) -> bytes:
+    return plots.forest_plot(plots.forest_for_claim(synthesize(claim_id, library)), fmt)
 
 
-def test_a_pooled_claim_s_forest_plot_has_every_study_the_diamond_and_the_prediction_interval() -> (
-    None
-):
-    svg = _forest("preterm.weight_gain").decode()
+def test_a_pooled_claim_s_forest_plot_has_every_study_the_diamond_and_the_prediction_interval(
+    pooled_library: Catalogue,
+) -> None:
+    svg = _forest(POOLED_CLAIM, library=pooled_library).decode()
     assert svg.lstrip().startswith("<?xml") and "<svg" in svg
+    s = synthesize(POOLED_CLAIM, pooled_library)
+    for row in s.rows:
+        assert html.escape(row.label, quote=False) in svg
+        assert row.weight is not None and f"{row.weight:.1f}%" in svg
+    assert 'id="diamond"' in svg and 'id="prediction-interval"' in svg
+    assert "Prediction interval" in svg
+
+
+def test_reviews_that_may_share_trials_are_drawn_side_by_side_without_a_diamond() -> None:
+    svg = _forest("preterm.weight_gain").decode()
     for row in synthesize("preterm.weight_gain").rows:
         assert html.escape(row.label, quote=False) in svg
-    assert 'id="diamond"' in svg and 'id="prediction-interval"' in svg
-    assert "Prediction interval" in svg and "76.4%" in svg and "not pooled" in svg
+    assert 'id="diamond"' not in svg and 'id="prediction-interval"' not in svg
+    assert "Shown side by side, not pooled" in svg and "same children twice" in svg
 
 
 def test_risk_of_bias_markers_stand_beside_each_study() -> None:
@@ -53,13 +65,21 @@ def test_a_single_estimate_is_drawn_without_a_diamond() -> None:
     assert 'id="diamond"' not in svg and "shown, not pooled" in svg
 
 
-def test_the_funnel_plot_shows_the_pooled_studies_around_the_estimate() -> None:
-    s = synthesize("preterm.weight_gain")
+def test_the_funnel_plot_shows_the_pooled_studies_around_the_estimate(
+    pooled_library: Catalogue,
+) -> None:
+    s = synthesize(POOLED_CLAIM, pooled_library)
     svg = plots.funnel_plot(plots.funnel_for_claim(s)).decode()
-    assert "Vickers 2004 (Cochrane)" in svg and "Review 2020" in svg
-    assert "MCN review 2015" not in svg  # not pooled, so not in the funnel
+    assert all(row.label in svg for row in s.rows)
     assert 'id="funnel-limits"' in svg and "Too few studies (k = 2)" in svg
     assert plots.funnel_plot(plots.funnel_for_claim(s), "png").startswith(PNG)
+
+
+def test_reviews_that_may_share_trials_have_no_funnel_plot() -> None:
+    s = synthesize("preterm.weight_gain")
+    assert not s.has_funnel and s.funnel_rows == ()
+    with pytest.raises(ValidationError, match="side by side with no funnel plot"):
+        plots.funnel_for_claim(s)
 
 
 def test_a_table_s_plots_show_ratios_on_their_own_scale_with_egger_s_test() -> None:

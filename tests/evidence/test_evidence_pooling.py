@@ -8,9 +8,11 @@ import math
 from pathlib import Path
 
 import pytest
+from tests.evidence.conftest import POOLED_CLAIM, TRIALS
 
 from pedmassage.errors import NotFoundError, ValidationError
 from pedmassage.evidence import plots
+from pedmassage.evidence.catalogue import Catalogue
 from pedmassage.evidence.pooling import OPTIONS, pool_study_table
 from pedmassage.evidence.schemas import PoolRequest
 from pedmassage.evidence.synthesis import synthesize
@@ -109,10 +111,10 @@ def test_a_pooled_table_refuses_a_format_it_cannot_draw() -> None:
         pool_study_table(TWO).figure("forest", "gif")
 
 
-def test_a_claim_s_plot_is_drawn_by_kind_and_an_unknown_format_is_refused_before_the_claim() -> (
-    None
-):
-    image = plots.claim_figure("preterm.weight_gain", "funnel")
+def test_a_claim_s_plot_is_drawn_by_kind_and_an_unknown_format_is_refused_before_the_claim(
+    pooled_library: Catalogue,
+) -> None:
+    image = plots.claim_figure(POOLED_CLAIM, "funnel", library=pooled_library)
     assert image.media_type == "image/svg+xml" and b'id="funnel-limits"' in image.content
     with pytest.raises(ValidationError) as caught:
         plots.claim_figure("nope.x", "forest", "gif")
@@ -124,7 +126,7 @@ def test_a_claim_s_plot_is_drawn_by_kind_and_an_unknown_format_is_refused_before
 @pytest.mark.parametrize(
     ("claim_id", "forest", "funnel"),
     [
-        ("preterm.weight_gain", True, True),  # pooled
+        ("preterm.weight_gain", True, False),  # reviews that may share trials, side by side
         ("cystic_fibrosis.anxiety", True, True),  # one estimate with its CI
         ("hospital.anxiety", True, False),  # estimates without CIs
         ("autism.behaviour", False, False),  # no estimate at all
@@ -135,9 +137,20 @@ def test_a_claim_says_which_plots_it_can_draw(claim_id: str, forest: bool, funne
     assert (s.has_forest, s.has_funnel) == (forest, funnel)
 
 
-def test_the_funnel_of_a_pooled_claim_draws_only_its_pooled_rows() -> None:
-    s = synthesize("preterm.weight_gain")
-    assert [r.study_id for r in s.funnel_rows] == ["vickers2004", "review2020"]
+def test_the_funnel_of_a_pooled_claim_draws_only_its_pooled_rows(
+    pooled_library: Catalogue,
+) -> None:
+    s = synthesize(POOLED_CLAIM, pooled_library)
+    assert [r.study_id for r in s.funnel_rows] == list(TRIALS)
+
+
+def test_a_table_naming_catalogued_reviews_that_may_share_trials_is_refused() -> None:
+    text = "study,yi,vi\nVickers 2004 (Cochrane),5.1,0.67\nwang2013,5.32,0.36\n"
+    with pytest.raises(ValidationError, match="may share trials") as caught:
+        pool_study_table(text)
+    assert caught.value.field == "study"
+    unrelated = "study,yi,vi\nVickers 2004 (Cochrane),5.1,0.67\nAnother trial,5.32,0.36\n"
+    assert pool_study_table(unrelated).result.k == 2
 
 
 def test_the_api_body_is_the_csv_text_and_three_options_with_their_defaults() -> None:

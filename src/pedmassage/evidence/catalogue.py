@@ -2,9 +2,14 @@
 
 Loading checks everything that can be checked without a reader: the shape of each entry (Pydantic),
 unique ids, that every claim's studies and outcomes exist, that pooled effects carry their
-confidence interval and share the claim's measure, that a claim's GRADE starting level follows from
-its studies' designs, and that every condition code and precaution rule the handouts name exists.
+confidence interval and share the claim's measure, that no two pooled effects may share children
+(reviews that include the same trials, see :mod:`pedmassage.evidence.overlap`), that a claim's GRADE
+starting level follows from its studies' designs and its downgrades are at least what GRADE
+requires of them, and that every condition code and precaution rule the handouts name exists.
 A malformed file stops the program with a message naming the entry.
+
+Pooling overlapping reviews is refused here, not quietly undone later, so that ``claims.yaml``
+says what is shown: an effect marked ``pooled`` is pooled, and one left out says why.
 """
 
 from __future__ import annotations
@@ -20,10 +25,11 @@ from typing import Any, TypeVar
 import pydantic
 import yaml
 
-from pedmassage.errors import KnowledgeDataError, NotFoundError
+from pedmassage.errors import KnowledgeDataError, NotFoundError, ValidationError
 from pedmassage.evidence.claim_model import Claim, ClaimFile, PlainItem, Topic, TopicFile
-from pedmassage.evidence.grade import starting_level
+from pedmassage.evidence.grade import Body, Downgrade, grade, starting_level
 from pedmassage.evidence.model import Study, StudyFile
+from pedmassage.evidence.overlap import overlaps
 
 SMD_FAMILY = frozenset({"SMD", "g"})
 M = TypeVar("M", bound=pydantic.BaseModel)
@@ -64,6 +70,10 @@ class Catalogue:
         self.topic(topic_id)
         return tuple(c for c in self.claims.values() if c.topic == topic_id)
 
+    def body(self, claim: Claim) -> Body:
+        """What GRADE needs to know of the studies a claim rests on."""
+        return Body.of(self.study(s) for s in claim.study_ids)
+
     def studies_for(self, topic_id: str) -> tuple[Study, ...]:
         """Every study a topic's claims rest on, in the order the claims name them."""
         ids = dict.fromkeys(s for c in self.claims_for(topic_id) for s in c.study_ids)
@@ -92,9 +102,13 @@ def catalogue() -> Catalogue:
 
 
 def check_catalogue(found: Catalogue) -> None:
-    """Cross-file checks: references resolve, GRADE starts follow designs, rules exist."""
+    """Cross-file checks: references resolve, no pool counts children twice, GRADE follows the
+    studies, rules exist."""
+    _check_included_trials(found)
     for claim in found.claims.values():
         _check_claim(claim, found)
+        _check_pool(claim, found)
+        _check_grade(claim, found)
     _check_topics(found)
 
 
@@ -143,6 +157,37 @@ def _check_claim(claim: Claim, found: Catalogue) -> None:
         raise KnowledgeDataError(
             f"{where}: starts at {claim.start}, but its studies' designs give {expected}"
         )
+
+
+def _check_included_trials(found: Catalogue) -> None:
+    """A review's included trials are primary studies in the catalogue."""
+    for study in found.studies.values():
+        for trial in study.includes.trials if study.includes else ():
+            included = found.studies.get(trial)
+            if included is None or included.review:
+                raise KnowledgeDataError(
+                    f"studies: {study.id} includes {trial}, which is not a primary study in the "
+                    "catalogue"
+                )
+
+
+def _check_pool(claim: Claim, found: Catalogue) -> None:
+    """Reviews (or a review and a trial) that may share children are never pooled together."""
+    pooled = [found.studies[ref.study] for ref in claim.effects if ref.pooled]
+    for shared in overlaps(pooled):
+        raise KnowledgeDataError(
+            f"claims.yaml: {claim.id}: {shared.why}; estimates that may share children are never "
+            "pooled together (set pooled: false on them, with the reason)"
+        )
+
+
+def _check_grade(claim: Claim, found: Catalogue) -> None:
+    """The declared downgrades are at least what GRADE requires of the claim's studies."""
+    declared = (Downgrade(d.domain, d.levels, d.reason) for d in claim.downgrades)
+    try:
+        grade(claim.start, declared, found.body(claim))
+    except ValidationError as exc:
+        raise KnowledgeDataError(f"claims.yaml: {claim.id}: {exc.message}") from exc
 
 
 def _same_measure(effect: str, claim: str | None) -> bool:

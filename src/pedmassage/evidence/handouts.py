@@ -2,8 +2,10 @@
 
 The family handout says what massage may and may not do, how sure we can be (the GRADE level in
 words), when not to massage and what to take care with, all drawn from the claims, the topic file
-and the precaution rules. The physician summary gives the pooled or single estimates, the grade
-with each downgrade and its reason, the studies with their risk of bias, and the precaution rules.
+and the precaution rules. The physician summary gives the pooled or single estimates (or, for
+reviews that may share trials, each review's estimate side by side with why none is pooled), the
+grade with each downgrade and its reason, the studies with their risk of bias, and the precaution
+rules.
 """
 
 from __future__ import annotations
@@ -91,7 +93,8 @@ def physician_summary(topic_id: str, library: Catalogue | None = None) -> Docume
         footer=(
             f"pedmassage evidence library {library.version}. Effects with a 95% CI are pooled as "
             "generic effects (vi from the CI) with pedmassage.stats; a claim is pooled only with "
-            "two or more such effects."
+            "two or more such effects, and never when they may share children (reviews that "
+            "include the same trials are shown side by side)."
         ),
     )
 

@@ -42,6 +42,7 @@ def claim_rows(
                 "outcome": claim.outcome,
                 "grade": s.grade.level,
                 "pooled": s.pooled is not None,
+                "side_by_side": s.side_by_side,
                 "k": s.pooled.k if s.pooled else None,
                 "result": claim_result(s, short=True),
             }

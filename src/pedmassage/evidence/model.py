@@ -29,6 +29,7 @@ Design = Literal[
     "service evaluation",
     "meta-analysis of RCTs",
     "meta-analysis (mostly RCTs)",
+    "meta-analysis",
     "systematic review",
     "narrative review",
     "not reported",
@@ -37,16 +38,19 @@ RANDOMIZED_DESIGNS: frozenset[str] = frozenset(
     {"RCT", "pilot RCT", "meta-analysis of RCTs", "meta-analysis (mostly RCTs)"}
 )
 """Designs whose evidence starts GRADE at high; every other design starts at low. "Controlled"
-trials whose reference does not say they were randomized are not counted as randomized."""
+trials whose reference does not say they were randomized are not counted as randomized, nor is a
+plain "meta-analysis" whose source does not say what designs it pooled."""
 
 REVIEW_DESIGNS: frozenset[str] = frozenset(
     {
         "meta-analysis of RCTs",
         "meta-analysis (mostly RCTs)",
+        "meta-analysis",
         "systematic review",
         "narrative review",
     }
 )
+"""Secondary studies: they report on other studies' participants, so they can share them."""
 
 Deliverer = Literal["parent", "therapist", "nurse", "staff and parents", "various", "not reported"]
 Judgement = Literal["low", "some concerns", "high", "not assessed"]
@@ -78,6 +82,15 @@ class Arms(Spec):
         if self.massage and self.control and self.total and self.total < arms:
             raise ValueError("total is smaller than the two arms together")
         return self
+
+    @property
+    def participants(self) -> int | None:
+        """Everyone in the study: the total, or both arms added up; None when not reported."""
+        if self.total:
+            return self.total
+        if self.massage and self.control:
+            return self.massage + self.control
+        return None
 
 
 class Intervention(Spec):
@@ -244,6 +257,26 @@ class Outcome(Spec):
         return any(b is not None for b in blocks) or self.percent is not None
 
 
+class IncludedTrials(Spec):
+    """The primary studies a review pooled, as far as its source names them.
+
+    Two reviews that pool the same trial count its children twice, so whether two secondary
+    studies may sit in one pool is decided from this list, never assumed: ``complete`` is true
+    only when ``trials`` is the review's whole list, read from its paper. A list that is partial
+    (or a review without one) may share any trial, and is treated as sharing.
+    """
+
+    trials: tuple[str, ...] = Field((), description="catalogue ids of primary studies included")
+    complete: bool = False
+    basis: str = Field(min_length=1, description="where the list comes from, or why it is partial")
+
+    @model_validator(mode="after")
+    def _unique(self) -> IncludedTrials:
+        if len(self.trials) != len(set(self.trials)):
+            raise ValueError("a trial is listed twice among the included trials")
+        return self
+
+
 class Study(Spec):
     """One published study or review, with the numbers the reference reports and nothing more."""
 
@@ -260,6 +293,9 @@ class Study(Spec):
     comparator: str | None = None
     outcomes: tuple[Outcome, ...] = ()
     risk_of_bias: RiskOfBias = RiskOfBias()
+    includes: IncludedTrials | None = Field(
+        None, description="for reviews (required): the primary studies they pooled"
+    )
     verified: bool
     verified_against: str | None = None
     source: str = Field(min_length=1, description="where the reference read it")
@@ -288,6 +324,10 @@ class Study(Spec):
             raise ValueError("outcome ids must be unique within a study")
         if self.verified and not self.verified_against:
             raise ValueError("a verified study says what it was checked against")
+        if self.includes is not None and not self.review:
+            raise ValueError("only a review lists the trials it includes")
+        if self.review and self.includes is None:
+            raise ValueError("a review lists the trials it includes, or says why it cannot")
         return self
 
 

@@ -129,7 +129,18 @@ def forest_for_table(
 
 
 def funnel_for_claim(synthesis: ClaimSynthesis) -> FunnelData:
-    """The pooled rows (or, without a pool, every row with a CI) against their standard errors."""
+    """The pooled rows (or, without a pool, every row with a CI) against their standard errors.
+
+    Estimates shown side by side because they may share children have no funnel: it would set
+    them against each other as if they were independent.
+    """
+    if synthesis.side_by_side:
+        raise ValidationError(
+            "claim",
+            synthesis.claim.id,
+            "a claim whose estimates are independent (these may share trials, so they are shown "
+            "side by side with no funnel plot)",
+        )
     rows = synthesis.funnel_rows
     if not rows:
         raise ValidationError(

@@ -8,12 +8,18 @@ column set or the option, and what would have been accepted.
     >>> pooled = pool_study_table("study,yi,vi\\nA,0.5,0.04\\nB,0.3,0.09\\n", method="DL")
     >>> pooled.result.k
     2
+
+A table may name studies of the catalogue, by id or label. Those that may share children (reviews
+that may include the same trials, see :mod:`pedmassage.evidence.overlap`) are refused, as they are
+in the catalogue's own claims: their pool would count the same children twice.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from pedmassage.errors import ValidationError
+from pedmassage.evidence.overlap import overlaps
 from pedmassage.evidence.plot_data import ForestData, FunnelData, forest_for_table, funnel_for_table
 from pedmassage.evidence.plots import Image, PlotKind, draw
 from pedmassage.stats import PooledResult, StudyTable, pool, read_study_csv
@@ -71,5 +77,22 @@ def pool_study_table(
     """
     table = read_study_csv(text, measure=measure)
     checked_method, checked_test = checked_options(method, test)
+    _refuse_shared_children(table.studies)
     result = pool(table.yi, table.vi, method=checked_method, test=checked_test)
     return PooledTable(table=table, result=result, measure=measure, title=title)
+
+
+def _refuse_shared_children(labels: tuple[str, ...]) -> None:
+    """Rows naming catalogued studies that may share children cannot be pooled together."""
+    from pedmassage.evidence.catalogue import catalogue
+
+    studies = catalogue().studies.values()
+    by_name = {s.id: s for s in studies} | {s.label: s for s in studies}
+    found = overlaps([by_name[label] for label in labels if label in by_name])
+    if found:
+        raise ValidationError(
+            "study",
+            found[0].why,
+            "studies that share no children: reviews that may include the same trials are read "
+            "side by side, never pooled (see `pedmassage evidence show` for a claim)",
+        )

@@ -14,8 +14,10 @@ def number(value: float | None) -> str:
 
 
 def claim_result(s: ClaimSynthesis, *, short: bool = False) -> str:
-    """The claim's numbers in one sentence: pooled, single, without CI, or none reported."""
+    """The claim's numbers in one sentence: pooled, side by side, single, without CI, or none."""
     measure, unit = s.claim.measure or "", f" {s.claim.unit}" if s.claim.unit else ""
+    if s.side_by_side:
+        return _side_by_side(s, measure, unit, short=short)
     if s.pooled is not None:
         p = s.pooled
         est, lo, hi = (number(s.reported(v)) for v in (p.estimate, p.ci_low, p.ci_high))
@@ -47,6 +49,20 @@ def claim_result(s: ClaimSynthesis, *, short: bool = False) -> str:
         f"No effect estimate in the reference; the claim rests on the reported findings of "
         f"{len(s.studies)} {'study' if len(s.studies) == 1 else 'studies'}."
     )
+
+
+def _side_by_side(s: ClaimSynthesis, measure: str, unit: str, *, short: bool) -> str:
+    """Each estimate with its own interval and label, and no pooled number anywhere."""
+    if short:
+        values = "; ".join(f"{number(r.estimate)} ({r.label})" for r in s.rows)
+        return f"{measure} {values}, side by side (reviews share trials)"
+    values = "; ".join(_with_ci(r) for r in s.rows)
+    return f"{measure}{unit}: {values}. {s.note}"
+
+
+def _with_ci(row: EffectRow) -> str:
+    interval = f" (95% CI {_ci(row)})" if row.ci_low is not None else " (no CI)"
+    return f"{row.label} {number(row.estimate)}{interval}"
 
 
 def _ci(row: EffectRow) -> str:

@@ -4,6 +4,12 @@ An effect reported with a 95% CI becomes ``yi`` with ``vi = ((hi − lo)/(2·1.9
 scale for ratios) and is pooled as a generic (GEN) effect, exactly as ``stats.pool(yi, vi)`` would.
 A claim is pooled only when two or more such effects are marked for pooling; with one, that
 estimate is shown as it is, and its grade carries the reasons (usually imprecision).
+
+Estimates that may rest on the same children (reviews that include the same trials) are never
+pooled: the catalogue refuses such a claim at load, and the synthesis shows the estimates side by
+side, with no pooled line and no funnel plot, and a note naming the reviews and why
+(:mod:`pedmassage.evidence.overlap`). Pooling the trials underneath instead would need each
+trial's own estimate in the catalogue, which the reference does not give.
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ from pedmassage.evidence.catalogue import Catalogue, catalogue
 from pedmassage.evidence.claim_model import Claim, EffectRef, Topic
 from pedmassage.evidence.grade import Downgrade, Grade, grade
 from pedmassage.evidence.model import RATIO_MEASURES, RiskOfBias, Study
+from pedmassage.evidence.overlap import Overlap, overlaps, side_by_side_note
 from pedmassage.stats import PooledResult, pool
 
 MIN_POOLED = 2
@@ -66,7 +73,11 @@ class EffectRow:
 
 @dataclass(frozen=True)
 class ClaimSynthesis:
-    """A claim with its rows, pooled result (if pooled), grade, studies and topic."""
+    """A claim with its rows, pooled result (if pooled), grade, studies and topic.
+
+    ``overlaps`` lists the pairs of estimates with a CI that may share children; without a pool
+    they make the claim ``side_by_side``.
+    """
 
     claim: Claim
     rows: tuple[EffectRow, ...]
@@ -75,6 +86,12 @@ class ClaimSynthesis:
     studies: tuple[Study, ...]
     note: str | None
     topic: Topic
+    overlaps: tuple[Overlap, ...] = ()
+
+    @property
+    def side_by_side(self) -> bool:
+        """Estimates shown next to each other, unpooled, because they may share children."""
+        return self.pooled is None and bool(self.overlaps)
 
     @property
     def ratio(self) -> bool:
@@ -87,7 +104,13 @@ class ClaimSynthesis:
 
     @property
     def funnel_rows(self) -> tuple[EffectRow, ...]:
-        """What a funnel plot draws: the pooled rows, or without a pool every row with a CI."""
+        """What a funnel plot draws: the pooled rows, or without a pool every row with a CI.
+
+        Estimates shown side by side are not drawn: a funnel sets studies against each other as
+        independent, which reviews sharing trials are not.
+        """
+        if self.side_by_side:
+            return ()
         rows = tuple(r for r in self.rows if r.yi is not None and r.vi is not None)
         return tuple(r for r in rows if r.pooled) if self.pooled is not None else rows
 
@@ -130,6 +153,8 @@ class ClaimSynthesis:
             "unit": c.unit,
             "grade": self.grade.as_json(),
             "pooled": self.pooled_json(),
+            "side_by_side": self.side_by_side,
+            "overlaps": [o.as_json() for o in self.overlaps],
             "note": self.note,
             "effects": [r.as_json() for r in self.rows],
             "studies": [
@@ -144,6 +169,7 @@ def synthesize(claim_id: str, library: Catalogue | None = None) -> ClaimSynthesi
     library = library or catalogue()
     claim = library.claim(claim_id)
     rows = [_row(ref, library.study(ref.study)) for ref in claim.effects]
+    shared = overlaps([library.study(r.study_id) for r in rows if r.yi is not None])
     poolable = [r for r in rows if r.pooled]
     result = None
     if len(poolable) >= MIN_POOLED:
@@ -157,21 +183,29 @@ def synthesize(claim_id: str, library: Catalogue | None = None) -> ClaimSynthesi
         claim=claim,
         rows=tuple(rows),
         pooled=result,
-        grade=claim_grade(claim),
+        grade=claim_grade(claim, library),
         studies=tuple(library.study(s) for s in claim.study_ids),
-        note=None if result else _why_not_pooled(poolable, rows),
+        note=None if result else _why_not_pooled(poolable, rows, shared),
         topic=library.topic(claim.topic),
+        overlaps=shared,
     )
 
 
-def _why_not_pooled(poolable: list[EffectRow], rows: list[EffectRow]) -> str:
+def _why_not_pooled(
+    poolable: list[EffectRow], rows: list[EffectRow], shared: tuple[Overlap, ...]
+) -> str:
+    if shared:
+        return side_by_side_note(shared)
     if poolable:
         return NOT_POOLED_SINGLE
     return NO_INTERVAL if rows else NO_ESTIMATE
 
 
-def claim_grade(claim: Claim) -> Grade:
-    return grade(claim.start, (Downgrade(d.domain, d.levels, d.reason) for d in claim.downgrades))
+def claim_grade(claim: Claim, library: Catalogue | None = None) -> Grade:
+    """The claim's GRADE, held to what GRADE requires of its studies (checked again at load)."""
+    library = library or catalogue()
+    declared = (Downgrade(d.domain, d.levels, d.reason) for d in claim.downgrades)
+    return grade(claim.start, declared, library.body(claim))
 
 
 def _row(ref: EffectRef, study: Study) -> EffectRow:
