@@ -17,6 +17,7 @@ def clinical_sources_markdown() -> str:
         _rules(),
         _thresholds(),
         _reference_ranges(),
+        _vocabulary(),
         _protocols(),
         _instruments(),
         _development(),
@@ -82,6 +83,15 @@ def _reference_ranges() -> str:
         f"{ranges.evidence})\n\n{_cell(ranges.source)}\n\nAge basis: {_cell(ranges.age_basis)}\n\n"
         + _table(["age band", "heart rate /min (1st-99th)", "breathing /min (1st-99th)"], rows)
     )
+
+
+def _vocabulary() -> str:
+    from pedmassage.vocabulary.terms import measure_terms, term_list
+
+    kinds = ["condition", "device", "procedure", "skin_finding", "body_site", "medication_class"]
+    rows: list[list[object]] = [[f"`{k}`", term_list(k).source] for k in kinds]
+    rows.append(["`lab`, `vital`", measure_terms().source])
+    return "## Standard codes and synonyms\n\n" + _table(["list", "source"], rows)
 
 
 def _protocols() -> str:

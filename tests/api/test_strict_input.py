@@ -107,7 +107,7 @@ def test_the_longest_allowed_values_are_stored_on_both_databases(api: TestClient
         "mrn": "m" * 40,
         "ward": "w" * 60,
         "touch_notes": "t" * 2000,
-        "medications": ["c" * 60],
+        "medications": ["immunosuppressant"],  # a class from the vocabulary, never free text
         "conditions": [{"code": "cystic_fibrosis", "site": "back"}],
         "guardians": [{"name": "g" * 120, "relationship": "r" * 40}],
     }

@@ -16,7 +16,7 @@ from pedmassage.children import service
 from pedmassage.children.models import Child, Observation
 from pedmassage.children.schemas import ChildCreate
 from pedmassage.errors import NotFoundError, ValidationError
-from pedmassage.safety.contract import Measurement
+from pedmassage.safety.contract import Measurement, MeasurementEntry
 
 
 def profile(**overrides: Any) -> ChildCreate:
@@ -103,8 +103,8 @@ def test_a_preterm_infant_shows_corrected_age(db: Session, now: datetime) -> Non
                 "labs": [
                     {
                         "code": "platelets",
-                        "value": 140000,
-                        "unit": "/uL",
+                        "value": 140,
+                        "unit": "mmol/L",
                         "taken_at": "2026-11-25T07:00:00Z",
                     }
                 ]
@@ -150,13 +150,28 @@ def test_bad_facts_are_refused_by_field_and_nothing_is_stored(
     assert count(db, Observation) == 0
 
 
-def test_an_observation_in_the_wrong_unit_is_refused(db: Session, now: datetime) -> None:
+def test_an_observation_in_a_unit_that_cannot_measure_it_is_refused(
+    db: Session, now: datetime
+) -> None:
     child = service.create_child(db=db, data=profile(labs=[], vitals=[]), now=now)
-    bad = Measurement(code="temperature", value=98.6, unit="[degF]", taken_at=now)
+    bad = MeasurementEntry(code="temperature", value=98.6, unit="mmol/L", taken_at=now)
     with pytest.raises(ValidationError) as err:
         service.add_observation(db=db, child_id=child.id, category="vital", data=bad, now=now)
     assert err.value.field == "vital.unit"
-    assert err.value.allowed == "Cel for temperature"
+    assert "Cel" in err.value.allowed and "[degF]" in err.value.allowed
+
+
+def test_an_observation_keeps_the_unit_it_came_in_and_is_screened_in_the_rules_unit(
+    db: Session, now: datetime
+) -> None:
+    """98.6 °F is stored as 98.6 [degF]; the screening reads it as 37 °C (pint)."""
+    child = service.create_child(db=db, data=profile(labs=[], vitals=[]), now=now)
+    entry = MeasurementEntry(code="temp", value=98.6, unit="[degF]", taken_at=now)
+    service.add_observation(db=db, child_id=child.id, category="vital", data=entry, now=now)
+    stored = db.scalars(select(Observation)).one()
+    assert (stored.code, stored.value, stored.unit) == ("temperature", 98.6, "[degF]")
+    screened = Measurement(code=stored.code, value=stored.value, unit=stored.unit, taken_at=now)
+    assert (round(screened.value, 6), screened.unit) == (37.0, "Cel")
 
 
 def test_children_are_listed_by_ward(db: Session, now: datetime) -> None:
@@ -198,3 +213,32 @@ def test_a_measurement_from_before_birth_is_refused(db: Session, now: datetime) 
     with pytest.raises(ValidationError) as err:
         service.create_child(db=db, data=profile(vitals=early), now=now)
     assert err.value.field == "vitals[0].taken_at"
+
+
+def test_a_profile_reads_synonyms_and_medicine_names_as_local_codes(
+    db: Session, now: datetime
+) -> None:
+    data = profile(
+        conditions=[{"code": "Hemophilia"}],
+        devices=[{"kind": "G-tube", "site": "abdomen"}],
+        medications=["enoxaparin", "blood thinner"],
+    )
+    public = service.to_public(service.create_child(db=db, data=data, now=now), now.date())
+    assert [c.code for c in public.conditions] == ["haemophilia"]
+    assert [d.kind for d in public.devices] == ["gastrostomy_tube"]
+    assert public.medications == ["anticoagulant", "anticoagulant"]
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [({"medications": ["enoxaparine_x"]}, "medications[0]"),
+     ({"procedures": [{"kind": "opperation", "date": "2026-11-20"}]}, "procedures[0].kind"),
+     ({"skin": [{"finding": "scratchy"}]}, "skin[0].finding")],
+)  # fmt: skip
+def test_unknown_medicines_procedures_and_findings_are_refused_on_the_profile(
+    db: Session, now: datetime, overrides: dict[str, Any], field: str
+) -> None:
+    with pytest.raises(ValidationError) as err:
+        service.create_child(db=db, data=profile(**overrides), now=now)
+    assert err.value.field == field
+    assert count(db, Child) == 0

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, get_args
 
 import pytest
 from hypothesis import given, settings
@@ -14,11 +14,17 @@ from pedmassage.development import stages
 from pedmassage.errors import ConflictError
 from pedmassage.planning import SessionPlan, goals, plan_session, protocols
 from pedmassage.planning.catalogue import PROTOCOL_CONDITIONS, catalogue
-from pedmassage.safety.contract import Modifications, ScreeningResult
+from pedmassage.safety.contract import Modifications, MovingTechniqueKind, ScreeningResult
 from pedmassage.vocabulary import code_book, site_map
 
 MakeScreening = Callable[..., ScreeningResult]
 SITES = sorted(site_map().sites)
+PRECAUTIONS = [
+    "touch_aversion",
+    "Keep clear of the PICC line",
+    "Bleeding precautions: light stroking only (level 2 at most); no kneading, friction.",
+]
+KINDS = list(get_args(MovingTechniqueKind))
 STAGES = [s.id for s in stages()]
 
 
@@ -34,7 +40,8 @@ def modifications(draw: DrawFn) -> dict[str, Any]:
         "gentle_sites": draw(_subset(SITES, 6)),
         "max_pressure": draw(st.none() | st.integers(0, 5)),
         "max_minutes": draw(st.none() | st.integers(0, 45)),
-        "precautions": draw(_subset(["touch_aversion", "Keep clear of the PICC line"], 2)),
+        "precautions": draw(_subset(PRECAUTIONS, 3)),
+        "forbidden_techniques": draw(_subset(KINDS, 3)),
     }
 
 
@@ -62,6 +69,15 @@ def _check_regions(plan: SessionPlan, mods: Modifications) -> None:
             assert region.pressure <= 1
         assert region.pressure > 0 or region.technique == "still_hold"
         assert region.minutes > 0
+
+
+def _check_holds_and_kinds(plan: SessionPlan) -> None:
+    """No still hold shares an area with another; no planned kind is one the screening forbids."""
+    holds = [r.site for r in plan.regions if r.kind == "still"]
+    for i, a in enumerate(holds):
+        assert not any(site_map().overlaps(a, b) for b in holds[i + 1 :]), holds
+    assert not {r.kind for r in plan.regions} & set(plan.forbidden_kinds)
+    assert all(r.kind == catalogue().techniques[r.technique].kind for r in plan.regions)
 
 
 def _check_minutes(plan: SessionPlan, mods: Modifications, minutes: int | None) -> None:
@@ -111,6 +127,7 @@ def test_every_plan_respects_its_screening(
     assert plan.max_pressure == max(r.pressure for r in plan.regions)
     assert plan.precautions == mods["precautions"]
     _check_regions(plan, result.modifications)
+    _check_holds_and_kinds(plan)
     _check_minutes(plan, result.modifications, minutes)
 
 

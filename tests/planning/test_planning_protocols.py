@@ -138,6 +138,7 @@ def test_the_goal_vocabulary_is_the_documented_one() -> None:
         "bonding",
         "touch_tolerance",
         "relaxation",
+        "weight_gain",
     ]
 
 

@@ -9,6 +9,7 @@ import pytest
 
 from pedmassage.errors import ConflictError, ValidationError
 from pedmassage.planning import SessionPlan, plan_session
+from pedmassage.planning.catalogue import catalogue
 from pedmassage.safety.contract import Reason, ScreeningResult
 from pedmassage.vocabulary import site_map
 
@@ -50,7 +51,7 @@ def test_a_hold_raises_conflict_error_and_gives_no_plan(screening: MakeScreening
     [
         ("stage", {"stage": "teenager"}),
         ("conditions[1]", {"conditions": ["asthma", "flu"]}),
-        ("goals[0]", {"goals": ["weight_gain"]}),
+        ("goals[0]", {"goals": ["weight_loss"]}),
         ("setting", {"setting": "school"}),
         ("minutes", {"minutes": 0}),
         ("minutes", {"minutes": 90}),
@@ -135,6 +136,18 @@ def test_pressure_zero_turns_every_step_into_a_still_hold(screening: MakeScreeni
     assert {(r.pressure, r.technique) for r in plan.regions} == {(0, "still_hold")}
 
 
+def test_still_holds_on_a_region_and_its_parts_become_one_hold(screening: MakeScreening) -> None:
+    full = _plan(screening)
+    plan = _plan(screening, max_pressure=0)
+    sites = _sites(plan)
+    assert not [
+        (a, b) for i, a in enumerate(sites) for b in sites[i + 1 :] if site_map().overlaps(a, b)
+    ]
+    assert "back" in sites and not {"back_upper", "back_lower"} & set(sites)
+    assert plan.total_minutes == full.total_minutes
+    assert any("One hold with" in a for r in plan.regions for a in r.adjustments)
+
+
 def test_minutes_never_exceed_max_minutes_and_shrink_in_proportion(
     screening: MakeScreening,
 ) -> None:
@@ -177,21 +190,17 @@ def test_a_very_short_session_leaves_out_later_steps_and_says_why(
     assert [s.restriction for s in plan.skipped] == ["max_minutes"] * 10
 
 
-def test_when_every_protocol_region_is_avoided_a_still_hold_on_a_clear_site_is_planned(
+def test_when_every_routine_region_is_avoided_a_still_hold_on_the_first_clear_site_is_planned(
     screening: MakeScreening,
 ) -> None:
-    plan = _plan(screening, conditions=["constipation"], avoid_sites=["abdomen"])
-    assert plan.protocol_id == "constipation_abdominal"
+    avoid = ["arms", "legs", "back", "head", "neck"]
+    plan = _plan(screening, avoid_sites=avoid)
+    assert plan.protocol_id == "school_age_routine"
+    preferred = catalogue().touch.still_hold_sites
+    first_clear = next(s for s in preferred if not any(site_map().overlaps(a, s) for a in avoid))
     [hold] = plan.regions
-    assert (hold.site, hold.technique, hold.pressure) == ("back", "still_hold", 0)
-    assert plan.skipped[0].site == "abdomen" and plan.skipped[0].restriction == "abdomen"
-
-
-def test_the_still_hold_moves_to_another_site_when_the_back_is_avoided(
-    screening: MakeScreening,
-) -> None:
-    plan = _plan(screening, conditions=["constipation"], avoid_sites=["abdomen", "back"])
-    assert plan.regions[0].site == "hand_right"
+    assert (hold.site, hold.technique, hold.pressure) == (first_clear, "still_hold", 0)
+    assert {s.restriction for s in plan.skipped} <= set(avoid)
 
 
 def test_when_every_site_is_avoided_planning_raises_conflict_error(

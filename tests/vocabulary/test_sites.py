@@ -38,3 +38,38 @@ def test_an_impossible_temperature_is_refused_with_the_range() -> None:
         code_book().check_measure("vital", "temperature", 98.6, "Cel", "vitals[0]")
     assert err.value.field == "vitals[0].value"
     assert "25 to 45 Cel" in err.value.allowed
+
+
+ORIGINAL_PARENTS = {
+    "whole_body": None, "head": "whole_body", "face": "head", "neck": "whole_body",
+    "trunk": "whole_body", "chest": "trunk", "chest_left": "chest", "chest_right": "chest",
+    "abdomen": "trunk", "back": "trunk", "back_upper": "back", "back_lower": "back",
+    "genital": "trunk", "arms": "whole_body", "arm_left": "arms", "arm_right": "arms",
+    "hand_left": "arm_left", "hand_right": "arm_right", "legs": "whole_body",
+    "leg_left": "legs", "leg_right": "legs", "foot_left": "leg_left", "foot_right": "leg_right",
+}  # fmt: skip
+
+
+def test_the_original_sites_keep_their_ids_and_parents() -> None:
+    sites = site_map().sites
+    assert {s: sites[s].parent for s in ORIGINAL_PARENTS} == ORIGINAL_PARENTS
+
+
+@pytest.mark.parametrize(
+    ("region", "part"),
+    [
+        ("leg_left", "thigh_left"),
+        ("leg_left", "hip_left"),
+        ("legs", "thigh_right"),
+        ("back_upper", "shoulder_left"),
+        ("back", "shoulder_right"),
+        ("back_lower", "sacrum"),
+        ("trunk", "sacrum"),
+    ],
+)
+def test_a_restriction_on_a_region_covers_its_new_parts(region: str, part: str) -> None:
+    assert site_map().covers(region, part)
+
+
+def test_a_left_part_is_not_under_the_right_side() -> None:
+    assert not site_map().covers("leg_right", "thigh_left")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import timedelta
 
 from fastapi.testclient import TestClient
 
@@ -131,3 +132,40 @@ def test_an_unknown_screening_is_a_404_page(client: TestClient) -> None:
 
     assert page.status_code == 404
     assert "Not found" in page.text
+
+
+def test_a_result_that_asks_for_a_reading_names_it_with_its_unit_and_last_value(
+    client: TestClient, new_child: Callable[..., str]
+) -> None:
+    """A stale platelet count of 8 (three days old) holds and is listed to verify, shown."""
+    taken = (client.clock() - timedelta(days=3)).isoformat()  # type: ignore[attr-defined]
+    child_id = new_child(
+        labs=[{"code": "platelets", "value": 8, "unit": "10^9/L", "taken_at": taken}]
+    )
+    response = client.post(f"/children/{child_id}/screen", data=SCREEN_ANSWERS)
+    page = client.get(response.headers["location"]).text
+    assert "Readings to take" in page
+    assert "Platelets" in page and "10^9/L" in page
+    assert "previous.platelets_hold_tier" in page or "The last platelet count, 8" in page
+
+
+def test_a_physician_sets_comfort_care_on_the_profile_and_a_therapist_cannot(
+    client: TestClient, child_id: str
+) -> None:
+    page = client.get(f"/children/{child_id}").text
+    assert "Goals of care" in page and "Save goals of care" not in page
+    refused = client.post(f"/children/{child_id}/goals-of-care", data={"goals_of_care": "comfort"})
+    assert refused.status_code == 403
+    with client.acting_as("Dr P. Okafor", role="physician"):  # type: ignore[attr-defined]
+        assert "Save goals of care" in client.get(f"/children/{child_id}").text
+        done = client.post(f"/children/{child_id}/goals-of-care", data={"goals_of_care": "comfort"})
+    assert done.status_code == 303
+    assert "Comfort (palliative)" in client.get(f"/children/{child_id}").text
+
+
+def test_the_screen_form_asks_for_long_term_support_and_a_young_persons_own_consent(
+    client: TestClient, child_id: str
+) -> None:
+    page = client.get(f"/children/{child_id}/screen").text
+    assert 'name="respiratory_support_long_term"' in page
+    assert 'name="self_consent"' in page

@@ -9,11 +9,16 @@ from fastapi import APIRouter, Response
 from pedmassage.api.bodies import StrictJSONRoute
 from pedmassage.api.deps import NowDep, SessionDep
 from pedmassage.children import service
-from pedmassage.children.schemas import ChildCreate, ChildPublic, ObservationPublic
+from pedmassage.children.schemas import (
+    ChildCreate,
+    ChildPublic,
+    GoalsOfCareUpdate,
+    ObservationPublic,
+)
 from pedmassage.http import ActorDep, allow
 from pedmassage.http.guard import site_for_new_record
 from pedmassage.http.versions import IfMatchDep, tagged
-from pedmassage.safety.contract import ConditionIn, DeviceIn, Measurement
+from pedmassage.safety.contract import ConditionIn, DeviceIn, MeasurementEntry
 
 router = APIRouter(route_class=StrictJSONRoute, prefix="/api/v1/children", tags=["children"])
 
@@ -47,13 +52,33 @@ def get_child(child_id: str, db: SessionDep, now: NowDep, response: Response) ->
     return public
 
 
+@router.put("/{child_id}/goals-of-care", dependencies=[allow("child.goals_of_care")])
+def set_goals_of_care(
+    child_id: str,
+    data: GoalsOfCareUpdate,
+    db: SessionDep,
+    now: NowDep,
+    actor: ActorDep,
+    seen: IfMatchDep,
+    response: Response,
+) -> ChildPublic:
+    """Set the goals of care (physician or program lead): under comfort care, precautions that
+    would hold keep gentle still touch and holding possible, with the reason shown."""
+    child = service.set_goals_of_care(
+        db=db, child_id=child_id, data=data, set_by=actor.username, now=now, seen=seen
+    )
+    public = service.to_public(child, now.date())
+    tagged(response, public.version)
+    return public
+
+
 @router.post(
     "/{child_id}/observations/{category}", status_code=201, dependencies=[allow("child.write")]
 )
 def add_observation(
     child_id: str,
     category: Literal["lab", "vital"],
-    data: Measurement,
+    data: MeasurementEntry,
     db: SessionDep,
     now: NowDep,
     seen: IfMatchDep,

@@ -30,6 +30,12 @@ class Child(Base):
     touch_aversion: Mapped[bool] = mapped_column(Boolean, default=False)
     trauma_history: Mapped[bool] = mapped_column(Boolean, default=False)
     touch_notes: Mapped[str] = mapped_column(Text, default="")
+    goals_of_care: Mapped[str] = mapped_column(
+        String(16), default="curative", server_default=text("'curative'")
+    )
+    """``curative`` or ``comfort``: set by a physician or the program lead, read by screening."""
+    goals_of_care_by: Mapped[str | None] = mapped_column(String(120))
+    goals_of_care_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     conditions: Mapped[list[ChildCondition]] = relationship(

@@ -10,11 +10,13 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field, RootModel
 
-from pedmassage.inbound import MAX_LIST_ITEMS, Code, Inbound, Text
+from pedmassage.inbound import MAX_LIST_ITEMS, Inbound, Text
 from pedmassage.safety.contract import (
     ConditionIn,
     DeviceIn,
-    Measurement,
+    GoalsOfCare,
+    MeasurementEntry,
+    MedicationClassOrName,
     ProcedureIn,
     Setting,
     Sex,
@@ -53,14 +55,24 @@ class ChildCreate(Inbound):
     touch_notes: Text = Field("", max_length=2000, description="Touch apprehension, what helps.")
     conditions: list[ConditionIn] = Field(default=[], max_length=MAX_LIST_ITEMS)
     devices: list[DeviceIn] = Field(default=[], max_length=MAX_LIST_ITEMS)
-    labs: list[Measurement] = Field(default=[], max_length=MAX_LIST_ITEMS)
-    vitals: list[Measurement] = Field(default=[], max_length=MAX_LIST_ITEMS)
+    labs: list[MeasurementEntry] = Field(default=[], max_length=MAX_LIST_ITEMS)
+    vitals: list[MeasurementEntry] = Field(default=[], max_length=MAX_LIST_ITEMS)
     procedures: list[ProcedureIn] = Field(default=[], max_length=MAX_LIST_ITEMS)
     skin: list[SkinFinding] = Field(default=[], max_length=MAX_LIST_ITEMS)
-    medications: list[Code] = Field(
-        default=[], max_length=MAX_LIST_ITEMS, description="Medication classes."
+    medications: list[MedicationClassOrName] = Field(
+        default=[],
+        max_length=MAX_LIST_ITEMS,
+        description="Medication classes, or medicine names read as their class.",
     )
     guardians: list[GuardianIn] = Field(default=[], max_length=10)
+
+
+class GoalsOfCareUpdate(Inbound):
+    """Goals of care, set by a physician or the program lead with the family."""
+
+    goals_of_care: GoalsOfCare = Field(
+        description="curative, or comfort (palliative or end-of-life care: comfort is the aim)"
+    )
 
 
 class ChildProfiles(RootModel[list[ChildCreate]]):
@@ -97,6 +109,9 @@ class ChildPublic(BaseModel):
     touch_aversion: bool
     trauma_history: bool
     touch_notes: str
+    goals_of_care: str = Field(description="curative or comfort")
+    goals_of_care_by: str | None = Field(None, description="Who last set the goals of care.")
+    goals_of_care_at: datetime | None = None
     as_of: date
     age_days: int
     age_label: str

@@ -20,6 +20,7 @@ from pedmassage.children.models import (
 from pedmassage.children.schemas import (
     ChildCreate,
     ChildPublic,
+    GoalsOfCareUpdate,
     GuardianIn,
     ObservationPublic,
 )
@@ -28,12 +29,12 @@ from pedmassage.errors import ConflictError, NotFoundError, StaleVersionError, V
 from pedmassage.safety.contract import (
     ConditionIn,
     DeviceIn,
-    Measurement,
+    MeasurementEntry,
     ProcedureIn,
     SkinFinding,
 )
 from pedmassage.sites.service import site_for_new_child
-from pedmassage.vocabulary import code_book, site_map
+from pedmassage.vocabulary import code_book, resolve, site_map, to_stored_unit
 
 MAX_AGE_MONTHS = 22 * 12  # the program serves children and young people up to their 22nd birthday
 
@@ -123,7 +124,7 @@ def add_observation(
     db: Session,
     child_id: str,
     category: str,
-    data: Measurement,
+    data: MeasurementEntry,
     now: datetime,
     seen: int | None = None,
 ) -> Observation:
@@ -156,6 +157,25 @@ def add_device(
     child.devices.append(device)
     db.flush()
     return device
+
+
+def set_goals_of_care(
+    *,
+    db: Session,
+    child_id: str,
+    data: GoalsOfCareUpdate,
+    set_by: str,
+    now: datetime,
+    seen: int | None = None,
+) -> Child:
+    """Record the child's goals of care, who set them and when; the profile's version moves on,
+    so a screening made before the change is not mistaken for one made under it."""
+    child = changing_child(db, child_id, seen)
+    child.goals_of_care = data.goals_of_care
+    child.goals_of_care_by = set_by
+    child.goals_of_care_at = now
+    db.flush()
+    return child
 
 
 def changing_child(db: Session, child_id: str, seen: int | None = None) -> Child:
@@ -191,6 +211,9 @@ def to_public(child: Child, as_of: date) -> ChildPublic:
         touch_aversion=child.touch_aversion,
         trauma_history=child.trauma_history,
         touch_notes=child.touch_notes,
+        goals_of_care=child.goals_of_care,
+        goals_of_care_by=child.goals_of_care_by,
+        goals_of_care_at=child.goals_of_care_at,
         as_of=as_of,
         age_days=ages.chronological_days,
         age_label=age_label(child.birth_date, as_of),
@@ -244,13 +267,17 @@ def _check_facts(data: ChildCreate, now: datetime) -> None:
     for i, vital in enumerate(data.vitals):
         _check_measurement("vital", vital, f"vitals[{i}]", now, data.birth_date)
     for i, procedure in enumerate(data.procedures):
+        resolve("procedure", procedure.kind, f"procedures[{i}].kind")
         _check_site(procedure.site, f"procedures[{i}].site")
         if procedure.date > now.date():
             raise ValidationError(
                 f"procedures[{i}].date", procedure.date.isoformat(), f"on or before {now.date()}"
             )
     for i, finding in enumerate(data.skin):
+        resolve("skin_finding", finding.finding, f"skin[{i}].finding")
         _check_site(finding.site, f"skin[{i}].site")
+    for i, medication in enumerate(data.medications):
+        resolve("medication_class", medication, f"medications[{i}]")
 
 
 def _check_condition(condition: ConditionIn, field: str) -> None:
@@ -269,11 +296,12 @@ def _check_site(site: str | None, field: str) -> None:
 
 
 def _check_measurement(
-    category: str, data: Measurement, field: str, now: datetime, born: date
+    category: str, data: MeasurementEntry, field: str, now: datetime, born: date
 ) -> None:
     if category not in ("lab", "vital"):
         raise ValidationError("category", category, "lab or vital")
-    code_book().check_measure(category, data.code, data.value, data.unit, field)
+    converted = to_stored_unit(category, data.code, data.value, data.unit, field)
+    code_book().check_measure(category, data.code, converted.value, converted.unit, field)
     if data.taken_at > now:
         raise ValidationError(f"{field}.taken_at", data.taken_at.isoformat(), "not in the future")
     if data.taken_at.date() < born - timedelta(days=1):
@@ -284,7 +312,7 @@ def _check_measurement(
         )
 
 
-def _observation(category: str, data: Measurement) -> Observation:
+def _observation(category: str, data: MeasurementEntry) -> Observation:
     return Observation(
         category=category,
         code=data.code,

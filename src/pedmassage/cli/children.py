@@ -100,18 +100,40 @@ def observe(
     child_id: str = typer.Argument(..., help="Child id."),
     category: str = typer.Option(..., help="lab or vital."),
     code: str = typer.Option(..., help="e.g. platelets, anc, inr, temperature, weight."),
-    value: float = typer.Option(..., help="The value, in the code's unit."),
-    unit: str = typer.Option(..., help="e.g. 10^9/L, Cel, g."),
+    value: float = typer.Option(..., help="The value, in the unit given."),
+    unit: str = typer.Option(..., help="e.g. 10^9/L, /uL, Cel, [degF], g/L, g/dL, g, kg."),
     taken_at: datetime = typer.Option(None, help="When it was taken (default now, UTC)."),
 ) -> None:
-    """Record a lab or vital sign; the unit must be the one the code is kept in."""
+    """Record a lab or vital sign, kept in the unit given (any unit accepted for the code)."""
     from datetime import UTC
 
     from pedmassage.children import service
-    from pedmassage.safety.contract import Measurement
+    from pedmassage.safety.contract import MeasurementEntry
 
     when = taken_at.replace(tzinfo=taken_at.tzinfo or UTC) if taken_at else now()
-    data = Measurement(code=code, value=value, unit=unit, taken_at=when)
+    data = MeasurementEntry(code=code, value=value, unit=unit, taken_at=when)
     with database() as db:
         service.add_observation(db=db, child_id=child_id, category=category, data=data, now=now())
     typer.echo(f"recorded {code} {value:g} {unit}")
+
+
+@app.command("goals")
+@handles_errors
+def goals(
+    child_id: str = typer.Argument(..., help="Child id."),
+    goals_of_care: str = typer.Argument(..., help="curative or comfort."),
+    set_by: str = typer.Option(
+        ..., "--by", help="The physician or program lead who set them, as recorded."
+    ),
+) -> None:
+    """Set the goals of care: under comfort care, gentle still touch and holding stay possible
+    where a curative-care precaution would hold."""
+    from pedmassage.children import service
+    from pedmassage.children.schemas import GoalsOfCareUpdate
+
+    data = GoalsOfCareUpdate.model_validate({"goals_of_care": goals_of_care})
+    with database() as db:
+        child = service.set_goals_of_care(
+            db=db, child_id=child_id, data=data, set_by=set_by, now=now()
+        )
+        typer.echo(f"goals of care: {child.goals_of_care} (set by {set_by})")

@@ -37,6 +37,9 @@ def choose(
     nonverbal: bool = typer.Option(False, "--nonverbal", help="Cannot self-report in words."),
     cognitive_impairment: bool = typer.Option(False, "--cognitive-impairment"),
     sedated: bool = typer.Option(False, "--sedated", help="Sedated or ventilated."),
+    setting: str = typer.Option(
+        None, help="Care setting: picu, nicu, hospital, home or clinic (COMFORT-B needs one)."
+    ),
 ) -> None:
     """Pain and anxiety instruments for this child, best first, with the reason for each."""
     from pedmassage.measures import choose as run
@@ -47,6 +50,7 @@ def choose(
         nonverbal=nonverbal,
         cognitive_impairment=cognitive_impairment,
         sedated=sedated,
+        setting=setting,
     )
     print_json(choice.as_json())
 

@@ -20,7 +20,7 @@ from pedmassage.children.models import Child
 from pedmassage.children.schemas import ChildCreate, GuardianIn
 from pedmassage.demo.roster import DemoChild, roster
 from pedmassage.demo.scores import items_for
-from pedmassage.safety.contract import ConditionIn, DeviceIn, Measurement, ProcedureIn
+from pedmassage.safety.contract import ConditionIn, DeviceIn, MeasurementEntry, ProcedureIn
 from pedmassage.screenings import service as screenings
 from pedmassage.screenings.schemas import ScreeningCreate
 from pedmassage.sessions import service as sessions
@@ -183,7 +183,7 @@ def _observe(
             child_id=child.id,
             category=category,
             now=when,
-            data=Measurement(code=code, value=value, unit=unit, taken_at=taken),
+            data=MeasurementEntry(code=code, value=value, unit=unit, taken_at=taken),
         )
 
 

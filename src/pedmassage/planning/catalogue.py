@@ -18,7 +18,12 @@ import yaml
 
 from pedmassage.development import stages
 from pedmassage.errors import KnowledgeDataError
-from pedmassage.planning.models import Goal, Protocol, Technique, TouchGuidance
+from pedmassage.planning.models import (
+    Goal,
+    Protocol,
+    Technique,
+    TouchGuidance,
+)
 from pedmassage.vocabulary import code_book, site_map
 
 NEVER_MASSAGED = "genital"
@@ -87,7 +92,9 @@ def _require_known(where: str, what: str, values: Iterable[str], allowed: Iterab
         raise KnowledgeDataError(f"{where}: unknown {what}: {', '.join(unknown)}")
 
 
-def _check_protocol(protocol: Protocol, where: str, goal_ids: set[str], techs: set[str]) -> None:
+def _check_protocol(
+    protocol: Protocol, where: str, goal_ids: set[str], techs: Mapping[str, Technique] | set[str]
+) -> None:
     applies = protocol.applies_to
     _require_known(where, "stage", applies.stages, (s.id for s in stages()))
     _require_known(where, "condition", applies.conditions, PROTOCOL_CONDITIONS)
@@ -97,6 +104,10 @@ def _check_protocol(protocol: Protocol, where: str, goal_ids: set[str], techs: s
     _require_known(where, "technique", (s.technique for s in protocol.steps), techs)
     if any(site_map().overlaps(s.site, NEVER_MASSAGED) for s in protocol.steps):
         raise KnowledgeDataError(f"{where}: a step touches the genital area or a region holding it")
+    if protocol.still_touch and isinstance(techs, Mapping):
+        moving = [s.technique for s in protocol.steps if techs[s.technique].kind != "still"]
+        if moving:
+            raise KnowledgeDataError(f"{where}: a still-touch protocol uses {', '.join(moving)}")
 
 
 def _check_routines(protocols: Iterable[Protocol]) -> None:
@@ -110,7 +121,22 @@ def _check_routines(protocols: Iterable[Protocol]) -> None:
         raise KnowledgeDataError(f"each stage needs exactly one routine protocol; found {wrong}")
 
 
-def _load_protocols(goal_ids: set[str], techs: set[str]) -> dict[str, Protocol]:
+def _check_still_touch_alternatives(protocols: Iterable[Protocol]) -> None:
+    """A routine that a pressure cap can rule out needs a still-touch protocol for its stages,
+    so every stage always has a protocol that applies."""
+    listed = list(protocols)
+    still = {stage for p in listed if p.still_touch for stage in p.applies_to.stages}
+    for protocol in listed:
+        if protocol.routine and protocol.min_pressure > 0:
+            missing = sorted(set(protocol.applies_to.stages) - still)
+            if missing:
+                raise KnowledgeDataError(
+                    f"{protocol.id} has min_pressure {protocol.min_pressure} but stages "
+                    f"{', '.join(missing)} have no still-touch protocol"
+                )
+
+
+def _load_protocols(goal_ids: set[str], techs: Mapping[str, Technique]) -> dict[str, Protocol]:
     folder = files("pedmassage.planning").joinpath("protocols")
     loaded: dict[str, Protocol] = {}
     for entry in sorted(folder.iterdir(), key=lambda e: e.name):
@@ -123,6 +149,7 @@ def _load_protocols(goal_ids: set[str], techs: set[str]) -> dict[str, Protocol]:
         _check_protocol(protocol, where, goal_ids, techs)
         loaded[protocol.id] = protocol
     _check_routines(loaded.values())
+    _check_still_touch_alternatives(loaded.values())
     return loaded
 
 
@@ -146,7 +173,7 @@ def catalogue() -> Catalogue:
         goals=tuple(goal_list),
         techniques=techs,
         touch=_load_touch(techs),
-        protocols=_load_protocols(goal_ids, set(techs)),
+        protocols=_load_protocols(goal_ids, techs),
     )
 
 

@@ -6,11 +6,14 @@ goals, techniques) are checked when the catalogue loads, where those vocabularie
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from pedmassage.safety.contract import TechniqueKind
+
 Deliverer = Literal["therapist", "parent", "either"]
+TECHNIQUE_KINDS: tuple[str, ...] = get_args(TechniqueKind)
 
 
 class _Data(BaseModel):
@@ -22,6 +25,7 @@ class Technique(_Data):
 
     id: str
     label: str
+    kind: TechniqueKind
     plain_language: str
     source: str
 
@@ -103,6 +107,14 @@ class Protocol(_Data):
     position: str
     default_pressure: int = Field(ge=0, le=5)
     max_pressure: int = Field(5, ge=0, le=5, description="Ceiling the protocol itself sets.")
+    min_pressure: int = Field(
+        0, ge=0, le=5, description="Below this the protocol is no longer the one studied."
+    )
+    min_pressure_why: str | None = Field(None, description="The source for min_pressure.")
+    still_touch: bool = Field(
+        False,
+        description="Still holds only: offered when the stage's other protocols do not apply.",
+    )
     steps: list[Step] = Field(min_length=1)
     dose: Dose
     parent_involvement: str
@@ -118,8 +130,16 @@ class Protocol(_Data):
             raise ValueError(f"steps add up to {self.minutes} min; dose says {self.dose.minutes}")
         if not set(self.chosen_for_goals) <= set(self.applies_to.goals):
             raise ValueError("chosen_for_goals must be among applies_to.goals")
-        if not self.routine and not self.applies_to.conditions:
+        if not (self.routine or self.still_touch or self.applies_to.conditions):
             raise ValueError("a protocol that is not a routine needs applies_to.conditions")
+        if (self.min_pressure > 0) != (self.min_pressure_why is not None):
+            raise ValueError("min_pressure above 0 needs min_pressure_why, and only then")
+        if self.min_pressure > self.default_pressure:
+            raise ValueError("min_pressure is above default_pressure")
+        if self.still_touch and (self.routine or self.max_pressure != 0 or self.chosen_for_goals):
+            raise ValueError(
+                "a still-touch protocol has max_pressure 0, is no routine and no goal's"
+            )
         return self
 
     @property

@@ -16,6 +16,7 @@ class PlannedRegion(_Out):
 
     site: str
     technique: str
+    kind: str | None = Field(None, description="still, stroking, kneading, friction, ...")
     pressure: int = Field(ge=0, le=5, description="Walton level; 0 = still hold.")
     minutes: float = Field(gt=0)
     plain_language: str
@@ -29,7 +30,24 @@ class SkippedRegion(_Out):
     """A protocol site the plan leaves out, and the restriction that removed it."""
 
     site: str
-    restriction: str = Field(description="The avoided site, or 'max_minutes' / 'minutes'.")
+    restriction: str = Field(
+        description="The avoided site, 'max_minutes' / 'minutes', or the technique kind forbidden."
+    )
+    reason: str
+
+
+class NotApplicable(_Out):
+    """A protocol the child's conditions or goals called for, and why it cannot be given."""
+
+    protocol_id: str
+    title: str
+    reason: str
+
+
+class DeclinedGoal(_Out):
+    """A requested goal this plan does not pursue, and why."""
+
+    goal: str
     reason: str
 
 
@@ -52,3 +70,8 @@ class SessionPlan(_Out):
     notes: list[str]
     unverified: list[str]
     sources: list[str]
+    not_applicable: list[NotApplicable] = Field(default_factory=list)
+    declined_goals: list[DeclinedGoal] = Field(default_factory=list)
+    forbidden_kinds: list[str] = Field(
+        default_factory=list, description="Technique kinds the screening's precautions forbid."
+    )

@@ -5,16 +5,19 @@ avoided site lies inside it, the step is narrowed to its named parts that are cl
 ``hand_left`` avoided becomes ``arm_right``; ``arm_left`` cannot be narrowed further, since the
 vocabulary names no "left arm without the hand", so it is skipped). Gentle sites cap the whole
 step that touches them at pressure 1, which is the conservative reading when a step contains one.
+A step whose technique kind a precaution forbids is left out. Still holds are merged: a still hold
+has no stroke to repeat, so holds on one area, or on a region and a part of it, are one hold.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from pedmassage.planning.catalogue import NEVER_MASSAGED
-from pedmassage.planning.models import Step
-from pedmassage.planning.plan import SkippedRegion
+from pedmassage.planning.models import Step, Technique
+from pedmassage.planning.plan import PlannedRegion, SkippedRegion
+from pedmassage.planning.timing import total_of
 from pedmassage.safety.allowance import GENTLE_MAX_PRESSURE, avoided_at, gentle_at
 from pedmassage.safety.contract import Modifications
 from pedmassage.vocabulary import site_map
@@ -110,3 +113,70 @@ def cap_pressure(base: int, site: str, ceiling: int, mods: Modifications) -> tup
 def clear_site(mods: Modifications, preferences: Sequence[str]) -> str | None:
     """The first preferred site that shares no tissue with an avoided site."""
     return next((s for s in preferences if not avoided_at(mods, s)), None)
+
+
+def drop_forbidden(
+    pieces: Sequence[Piece], techniques: Mapping[str, Technique], forbidden: Mapping[str, str]
+) -> tuple[list[Piece], list[SkippedRegion]]:
+    """The pieces whose technique kind no precaution forbids, and a record of each left out."""
+    kept: list[Piece] = []
+    skipped: list[SkippedRegion] = []
+    for piece in pieces:
+        technique = techniques[piece.step.technique]
+        why = forbidden.get(technique.kind)
+        if why is None:
+            kept.append(piece)
+            continue
+        reason = (
+            f"{_label(piece.site)}: {technique.label.lower()} left out, because the screening "
+            f"forbids {technique.kind.replace('_', ' ')} ({why})."
+        )
+        record = SkippedRegion(site=piece.site, restriction=technique.kind, reason=reason)
+        if record not in skipped:
+            skipped.append(record)
+    return kept, skipped
+
+
+def _joined(first: PlannedRegion, other: PlannedRegion) -> PlannedRegion:
+    larger = other if site_map().covers(other.site, first.site) else first
+    note = (
+        f"One hold with {_phrase(other.site)}: a still hold on an area and its parts is one hold."
+    )
+    return first.model_copy(
+        update={
+            "site": larger.site,
+            "plain_language": larger.plain_language,
+            "minutes": total_of([first.minutes, other.minutes]),
+            "adjustments": [*first.adjustments, note],
+        }
+    )
+
+
+def _merge_once(regions: Sequence[PlannedRegion]) -> tuple[list[PlannedRegion], bool]:
+    merged: list[PlannedRegion] = []
+    changed = False
+    for region in regions:
+        at = next(
+            (
+                i
+                for i, kept in enumerate(merged)
+                if region.kind == kept.kind == "still"
+                and site_map().overlaps(kept.site, region.site)
+            ),
+            None,
+        )
+        if at is None:
+            merged.append(region)
+        else:
+            merged[at] = _joined(merged[at], region)
+            changed = True
+    return merged, changed
+
+
+def merge_still_holds(regions: Sequence[PlannedRegion]) -> list[PlannedRegion]:
+    """Still holds sharing any area become one hold on the larger area, at the first one's place,
+    for their summed minutes; other techniques are left as the protocol orders them."""
+    merged, changed = list(regions), True
+    while changed:
+        merged, changed = _merge_once(merged)
+    return merged

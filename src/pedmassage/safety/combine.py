@@ -25,6 +25,7 @@ class Changes:
     gentle_sites: frozenset[str] = frozenset()
     positions: frozenset[str] = frozenset()
     precautions: frozenset[str] = frozenset()
+    forbidden_techniques: frozenset[str] = frozenset()
 
     def with_sites(self, avoid: Iterable[str], gentle: Iterable[str]) -> Changes:
         """These changes with computed sites added (e.g. the site of a clot)."""
@@ -35,6 +36,7 @@ class Changes:
             gentle_sites=self.gentle_sites | frozenset(gentle),
             positions=self.positions,
             precautions=self.precautions,
+            forbidden_techniques=self.forbidden_techniques,
         )
 
 
@@ -70,6 +72,7 @@ def combined(
     gentle: set[str] = set()
     positions: set[str] = set()
     precautions: set[str] = set()
+    forbidden: set[str] = set()
     for c in changes:
         if c.max_pressure is not None and (pressure is None or c.max_pressure < pressure):
             pressure = c.max_pressure
@@ -79,6 +82,7 @@ def combined(
         gentle |= c.gentle_sites
         positions |= c.positions
         precautions |= c.precautions
+        forbidden |= c.forbidden_techniques
     kept_avoid, kept_gentle = normalize_sites(avoid, gentle, sites, memo)
     return {
         "max_pressure": pressure,
@@ -87,6 +91,7 @@ def combined(
         "gentle_sites": kept_gentle,
         "positions": sorted(positions),
         "precautions": sorted(precautions),
+        "forbidden_techniques": sorted(forbidden),
     }
 
 

@@ -160,6 +160,7 @@ def static_changes(mods: ModificationSpec, rule_id: str, policy: Policy, sites: 
         gentle_sites=frozenset(mods.gentle_sites),
         positions=frozenset(mods.positions),
         precautions=frozenset(bind_text(p, rule_id, policy) for p in mods.precautions),
+        forbidden_techniques=frozenset(mods.forbidden_techniques),
     )
 
 

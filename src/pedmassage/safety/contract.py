@@ -8,12 +8,30 @@ needs a new ``CONTRACT_VERSION``.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
 
+from pedmassage.errors import ValidationError
 from pedmassage.inbound import MAX_LIST_ITEMS, BodySiteName, Code, Text
+from pedmassage.vocabulary import (
+    Kind,
+    code_book,
+    find,
+    medicine_class,
+    resolve,
+    to_stored_unit,
+)
 
 CONTRACT_VERSION = "1.1"
 
@@ -23,6 +41,13 @@ Sex = Literal["female", "male", "intersex", "unknown"]
 RespiratorySupport = Literal["none", "oxygen", "high_flow", "cpap", "bipap", "ventilator"]
 Isolation = Literal["none", "contact", "droplet", "airborne", "enteric", "protective"]
 GoalsOfCare = Literal["curative", "comfort"]
+TechniqueKind = Literal[
+    "still", "stroking", "kneading", "friction", "vibration", "passive_movement"
+]
+"""What a technique does to the tissue: precautions forbid kinds of touch, not named strokes."""
+MovingTechniqueKind = Literal["stroking", "kneading", "friction", "vibration", "passive_movement"]
+"""The kinds a precaution may forbid. Still touch is never forbidden by kind: where no touch at all
+is safe, the sites are avoided or the screening holds."""
 MeasureKind = Literal["lab", "vital"]
 
 DECISION_ORDER: dict[str, int] = {"proceed": 0, "modify": 1, "hold": 2}
@@ -30,6 +55,41 @@ DECISION_ORDER: dict[str, int] = {"proceed": 0, "modify": 1, "hold": 2}
 
 class _In(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class StandardCoding(BaseModel):
+    """A code from a standard system, as an EHR sends it: ``{"system": ..., "code": ...}``."""
+
+    system: str = Field(
+        min_length=1,
+        max_length=60,
+        description="http://snomed.info/sct, http://loinc.org, … or snomed, loinc, icd10, atc",
+    )
+    code: str = Field(min_length=1, max_length=40)
+
+
+def _local(kind: Kind, shape: Any = Code) -> Any:
+    """Read a synonym or a standard code as the local code, before the field is validated.
+
+    An entry no list knows is passed on unchanged, so the vocabulary check
+    (``safety.validate``) refuses it naming the field and the nearest known entries; a standard
+    code that is not mapped is refused here, since it cannot stand as a local code.
+    """
+
+    def to_local(value: object) -> object:
+        if isinstance(value, str):
+            found = find(kind, value)
+            return value if found is None else found
+        if isinstance(value, Mapping):
+            try:
+                return resolve(kind, value, kind)
+            except ValidationError as exc:
+                raise PydanticCustomError(
+                    "unknown_code", "{allowed}", {"allowed": exc.allowed}
+                ) from exc
+        return value
+
+    return BeforeValidator(to_local, json_schema_input_type=shape | StandardCoding)
 
 
 class ChildFacts(_In):
@@ -43,43 +103,150 @@ class ChildFacts(_In):
     weight_g: float | None = Field(None, gt=0, le=200000, description="Current weight in grams.")
 
 
+def _medication_class(value: object) -> object:
+    """A medication class, its synonym, or a medicine's name, read as the class it belongs to."""
+    if not isinstance(value, str):
+        return value
+    found = find("medication_class", value)
+    if found is not None:
+        return found
+    try:
+        return medicine_class(value)
+    except ValidationError:
+        return value  # refused by the vocabulary check, naming the nearest known entries
+
+
+MedicationClassOrName = Annotated[Code, BeforeValidator(_medication_class)]
+"""A medication class for a child's record: ``anticoagulant``, ``blood thinner`` or
+``enoxaparin`` are all stored as ``anticoagulant``."""
+
+
 class ConditionIn(_In):
-    code: Code
-    site: BodySiteName | None = None
+    code: Annotated[Code, _local("condition")]
+    site: Annotated[BodySiteName | None, _local("body_site", BodySiteName | None)] = None
 
 
-class Measurement(_In):
-    code: Text = Field(min_length=1, max_length=40)
+def _measure_code(value: object) -> object:
+    """A lab or vital synonym or LOINC code read as the local code (labs first, then vitals)."""
+    if isinstance(value, str):
+        found = find("lab", value) or find("vital", value)
+        return value if found is None else found
+    if not isinstance(value, Mapping):
+        return value
+    for kind in ("lab", "vital"):
+        try:
+            return resolve(kind, value, "code")
+        except ValidationError:
+            continue
+    if isinstance(value, Mapping):
+        raise PydanticCustomError(
+            "unknown_code", "one of the lab or vital codes this program maps", {}
+        )
+    return value  # refused by the vocabulary check, naming the field and the known codes
+
+
+class MeasurementEntry(_In):
+    """A lab result or vital sign as entered: a synonym or LOINC code is read as the local code;
+    the value keeps the unit it came in (a child's record stores what was measured)."""
+
+    code: Annotated[
+        Text,
+        Field(min_length=1, max_length=40),
+        BeforeValidator(
+            _measure_code,
+            json_schema_input_type=Annotated[Text, Field(min_length=1, max_length=40)]
+            | StandardCoding,
+        ),
+    ]
     value: float
     unit: Text = Field(min_length=1, max_length=16)
     taken_at: AwareDatetime
 
 
+class Measurement(MeasurementEntry):
+    """A lab result or vital sign for the rules: a value in another accepted unit (``10*9/L``,
+    ``/uL``, ``[degF]``, ``g/dL``, ``kg``, …) is converted to the one unit the rules use; a unit
+    that is not accepted is refused by the vocabulary check."""
+
+    @model_validator(mode="after")
+    def _to_stored_unit(self) -> Measurement:
+        """Convert in place once the fields are valid (a frozen model is still being built)."""
+        book = code_book()
+        for kind, table in (("lab", book.labs), ("vital", book.vitals)):
+            spec = table.get(self.code)
+            if spec is None or self.unit == spec.unit:
+                continue
+            try:
+                converted = to_stored_unit(kind, self.code, self.value, self.unit, "")
+            except ValidationError:
+                return self  # refused by the vocabulary check, naming the accepted units
+            object.__setattr__(self, "value", converted.value)
+            object.__setattr__(self, "unit", converted.unit)
+        return self
+
+
 class DeviceIn(_In):
-    kind: Code
-    site: BodySiteName | None = None
+    kind: Annotated[Code, _local("device")]
+    site: Annotated[BodySiteName | None, _local("body_site", BodySiteName | None)] = None
 
 
 class ProcedureIn(_In):
-    kind: Code = Field(
+    kind: Annotated[Code, _local("procedure")] = Field(
         description="surgery, lumbar_puncture, bone_marrow_aspiration, immunization, sedation, …"
     )
-    site: BodySiteName | None = None
+    site: Annotated[BodySiteName | None, _local("body_site", BodySiteName | None)] = None
     date: date
 
 
 class SkinFinding(_In):
-    finding: Code
-    site: BodySiteName | None = None
+    finding: Annotated[Code, _local("skin_finding")]
+    site: Annotated[BodySiteName | None, _local("body_site", BodySiteName | None)] = None
 
 
 class MedicationIn(_In):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
-    class_: Code = Field(
+    class_: Annotated[Code, _local("medication_class")] = Field(
         alias="class",
-        description="Medication class, e.g. anticoagulant, chemotherapy, sedative, antiplatelet.",
+        description=(
+            "Medication class, e.g. anticoagulant, chemotherapy, sedative, antiplatelet; may be "
+            "left out when `name` is given."
+        ),
     )
+    name: Text | None = Field(
+        None,
+        max_length=80,
+        description="A medicine name or brand (enoxaparin, morphine); its class is looked up.",
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _class_from_name(cls, data: Any) -> Any:
+        """A medicine named without a class takes the class of the name map; a class that
+        contradicts the name is refused rather than either being believed."""
+        if not isinstance(data, Mapping) or not isinstance(data.get("name"), str):
+            return data
+        try:
+            named = medicine_class(data["name"], "name")
+        except ValidationError as exc:
+            raise PydanticCustomError(
+                "unknown_medicine", "{allowed}", {"allowed": exc.allowed}
+            ) from exc
+        given = data.get("class", data.get("class_"))
+        if given is None:
+            return {**data, "class": named}
+        if isinstance(given, str):
+            try:
+                local = resolve("medication_class", given, "class")
+            except ValidationError:
+                return data
+            if local != named:
+                raise PydanticCustomError(
+                    "class_mismatch",
+                    "{name} is in class {named}, not {given}",
+                    {"name": data["name"], "named": named, "given": given},
+                )
+        return data
 
 
 class ScreeningInput(_In):
@@ -150,6 +317,9 @@ class Modifications(BaseModel):
     max_minutes: int | None = Field(None, ge=0)
     positions: list[str] = Field(default_factory=list)
     precautions: list[str] = Field(default_factory=list)
+    forbidden_techniques: list[MovingTechniqueKind] = Field(
+        default_factory=list, description="Kinds of touch the session must not use."
+    )
 
 
 class VerifyItem(BaseModel):

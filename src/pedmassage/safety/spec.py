@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from pedmassage.safety.contract import Decision
+from pedmassage.safety.contract import Decision, MovingTechniqueKind
 
 Evidence = Literal["verified", "secondary", "unverified_policy"]
 RULE_ID_PATTERN = r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$"
@@ -30,6 +30,7 @@ class ModificationSpec(_Spec):
     max_minutes: int | str | None = Field(None, description="minutes or policy.<name>")
     positions: list[str] = []
     precautions: list[str] = []
+    forbidden_techniques: list[MovingTechniqueKind] = []
     avoid_sites: list[str] = []
     gentle_sites: list[str] = []
     avoid_sites_expr: str | None = Field(None, description="CEL returning a list of site ids")

@@ -15,7 +15,15 @@ from typing import Literal
 from pedmassage.errors import ValidationError
 from pedmassage.safety.contract import Measurement, ScreeningInput
 from pedmassage.safety.spec import Catalogue
-from pedmassage.vocabulary import CodeBook, SiteMap, code_book, site_map
+from pedmassage.vocabulary import (
+    CodeBook,
+    Kind,
+    SiteMap,
+    accepted_units,
+    code_book,
+    resolve,
+    site_map,
+)
 
 TAKEN_AT_TOLERANCE = timedelta(minutes=5)
 """Clock skew allowed between the device that took a measurement and the one screening."""
@@ -55,25 +63,35 @@ def _check_sites(inp: ScreeningInput) -> None:
     ):
         for i, item in enumerate(items):
             site = getattr(item, "site", None)
-            if site is not None:
+            if site is not None and site not in sites.sites:
+                resolve("body_site", site, f"{name}[{i}].site")  # raises, naming the nearest
                 sites.check(site, f"{name}[{i}].site")
 
 
 def _check_codes(inp: ScreeningInput, catalogue: Catalogue) -> None:
     vocab = catalogue.vocabulary
     conditions = {**code_book().conditions, **vocab.extra_conditions}
-    _check_in((c.code for c in inp.conditions), conditions, "conditions[{}].code")
-    _check_in((d.kind for d in inp.devices), code_book().devices, "devices[{}].kind")
-    _check_in((p.kind for p in inp.procedures), vocab.procedures, "procedures[{}].kind")
-    _check_in((s.finding for s in inp.skin), vocab.skin_findings, "skin[{}].finding")
+    _check_in((c.code for c in inp.conditions), conditions, "conditions[{}].code", "condition")
+    _check_in((d.kind for d in inp.devices), code_book().devices, "devices[{}].kind", "device")
     _check_in(
-        (m.class_ for m in inp.medications), vocab.medication_classes, "medications[{}].class"
+        (p.kind for p in inp.procedures), vocab.procedures, "procedures[{}].kind", "procedure"
+    )
+    _check_in(
+        (s.finding for s in inp.skin), vocab.skin_findings, "skin[{}].finding", "skin_finding"
+    )
+    _check_in(
+        (m.class_ for m in inp.medications),
+        vocab.medication_classes,
+        "medications[{}].class",
+        "medication_class",
     )
 
 
-def _check_in(values: Iterable[str], allowed: Mapping[str, str], field: str) -> None:
+def _check_in(values: Iterable[str], allowed: Mapping[str, str], field: str, kind: Kind) -> None:
+    """Refuse a code the rules do not know, naming the nearest entries of its list."""
     for i, value in enumerate(values):
         if value not in allowed:
+            resolve(kind, value, field.format(i))  # raises, naming the nearest known entries
             raise ValidationError(field.format(i), value, "one of: " + ", ".join(sorted(allowed)))
 
 
@@ -83,6 +101,10 @@ def _check_measurements(
     book = code_book()
     for i, m in enumerate(items):
         field = f"{name}[{i}]"
+        table = book.labs if kind == "lab" else book.vitals
+        if m.code in table and m.unit != table[m.code].unit:
+            allowed = ", ".join(accepted_units(kind, m.code))
+            raise ValidationError(f"{field}.unit", m.unit, f"one of {allowed} for {m.code}")
         book.check_measure(kind, m.code, m.value, m.unit, field)
         if m.taken_at > assessed_at + TAKEN_AT_TOLERANCE:
             raise ValidationError(

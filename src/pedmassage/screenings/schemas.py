@@ -24,7 +24,18 @@ class ScreeningCreate(Inbound):
     child_assent: bool | None = Field(
         None, description="The child's own yes/no, asked now; null = not developmentally able."
     )
+    self_consent: bool | None = Field(
+        None,
+        description=(
+            "A young person's own informed consent, where the program policy accepts it; "
+            "null = not recorded."
+        ),
+    )
     respiratory_support: RespiratorySupport = "none"
+    respiratory_support_long_term: bool = Field(
+        False,
+        description="The child's usual long-term support (home ventilation), stable on it.",
+    )
     isolation: Isolation = "none"
 
 

@@ -63,11 +63,14 @@ def screening_input(child: Child, request: ScreeningCreate, now: datetime) -> Sc
             MedicationIn.model_validate({"class": m.med_class}) for m in child.medications
         ],
         respiratory_support=request.respiratory_support,
+        respiratory_support_long_term=request.respiratory_support_long_term,
         isolation=request.isolation,
+        goals_of_care=child.goals_of_care,
         touch_aversion=child.touch_aversion,
         trauma_history=child.trauma_history,
         guardian_consent=request.guardian_consent,
         child_assent=request.child_assent,
+        self_consent=request.self_consent,
     )
 
 
@@ -179,6 +182,15 @@ def assent_at_screening(*, db: Session, screening_id: str) -> bool | None:
     """The child's answer when screened (null: not developmentally able to answer)."""
     answer = get_screening(db=db, screening_id=screening_id).input.get("child_assent")
     return answer if isinstance(answer, bool) else None
+
+
+def sedated_at_screening(*, db: Session, screening_id: str) -> bool:
+    """Whether the child was sedated when screened (``safety.sedation``): then only observer
+    scales fit the session's measures."""
+    from pedmassage.safety.sedation import sedated
+
+    stored = get_screening(db=db, screening_id=screening_id).input
+    return sedated(ScreeningInput.model_validate(stored))
 
 
 def screening_public(screening: Screening) -> ScreeningPublic:

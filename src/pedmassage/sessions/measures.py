@@ -16,8 +16,9 @@ from pedmassage.sessions.models import SessionMeasure, SessionRecord
 from pedmassage.sessions.schemas import MeasureIn
 
 
-def suitable_pain_instruments(child: Child, on: datetime) -> list[str]:
-    """Pain scales fit for this child on ``on``, best first."""
+def suitable_pain_instruments(child: Child, on: datetime, *, sedated: bool = False) -> list[str]:
+    """Pain scales fit for this child on ``on``, best first; a sedated child (as the screening
+    says, ``safety.sedation``) is offered observer scales only."""
     from pedmassage.measures import choose
 
     chronological_days = (on.date() - child.birth_date).days
@@ -26,13 +27,23 @@ def suitable_pain_instruments(child: Child, on: datetime) -> list[str]:
         gestational_age_weeks=GestationalAge(child.ga_weeks, child.ga_days).decimal_weeks,
         nonverbal=not child.verbal,
         cognitive_impairment=child.cognitive_impairment,
+        sedated=sedated,
+        setting=child.setting,
     )
     return [r.id for r in choice.pain]
 
 
+def screened_sedated(record: SessionRecord) -> bool:
+    """Whether the screening this session rests on found the child sedated."""
+    from pedmassage.safety.contract import ScreeningInput
+    from pedmassage.safety.sedation import sedated
+
+    return sedated(ScreeningInput.model_validate(record.screening.input))
+
+
 def add_pre(record: SessionRecord, child: Child, measure: MeasureIn, on: datetime) -> None:
     """The 'before' measure, taken at ``on`` unless it says when."""
-    record.measures.append(_scored("pre", measure, child, on))
+    record.measures.append(_scored("pre", measure, child, on, screened_sedated(record)))
 
 
 def add_post(record: SessionRecord, child: Child, measure: MeasureIn, on: datetime) -> None:
@@ -44,14 +55,16 @@ def add_post(record: SessionRecord, child: Child, measure: MeasureIn, on: dateti
             measure.instrument,
             f"{pre.instrument_id}, the scale used before the session",
         )
-    record.measures.append(_scored("post", measure, child, on))
+    record.measures.append(_scored("post", measure, child, on, screened_sedated(record)))
 
 
-def _scored(timepoint: str, measure: MeasureIn, child: Child, on: datetime) -> SessionMeasure:
+def _scored(
+    timepoint: str, measure: MeasureIn, child: Child, on: datetime, sedated: bool
+) -> SessionMeasure:
     from pedmassage.measures import score
 
     taken_at = measure.taken_at or on
-    suitable = suitable_pain_instruments(child, taken_at)
+    suitable = suitable_pain_instruments(child, taken_at, sedated=sedated)
     if measure.instrument not in suitable:
         raise ValidationError(
             f"{timepoint}.instrument", measure.instrument, "one of: " + ", ".join(suitable)

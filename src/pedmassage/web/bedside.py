@@ -214,7 +214,7 @@ def _start_page(
         screenings.get_screening(db=db, screening_id=session.screening_id)
     )
     assent = screenings.assent_at_screening(db=db, screening_id=session.screening_id)
-    scales = scales_for(db, session.child_id, now)
+    scales = scales_for(db, session.child_id, now, session.screening_id)
     defaults = FormInput(
         {
             "consent_method": ["in_person"],

@@ -12,8 +12,14 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
+from pedmassage.access.policy import roles_allowed
 from pedmassage.children import service
-from pedmassage.children.schemas import ChildCreate, ChildPublic, ObservationPublic
+from pedmassage.children.schemas import (
+    ChildCreate,
+    ChildPublic,
+    GoalsOfCareUpdate,
+    ObservationPublic,
+)
 from pedmassage.errors import ValidationError
 from pedmassage.http import ActorDep, allow
 from pedmassage.http.guard import site_for_new_record
@@ -152,6 +158,7 @@ def child_profile(
             "screening": screening_public(screening) if screening else None,
             "sessions": newest_first(sessions),
             "charts": charts,
+            "may_set_goals": actor.role in roles_allowed("child.goals_of_care"),
             "home": home_program_section(
                 db=db,
                 child_id=child.id,
@@ -161,6 +168,22 @@ def child_profile(
             ),
         },
     )
+
+
+@router.post("/children/{child_id}/goals-of-care", dependencies=[allow("child.goals_of_care")])
+def set_goals_of_care(
+    child_id: str, form: FormDep, db: PageDb, now: NowDep, actor: ActorDep
+) -> Response:
+    """A physician or the program lead sets the goals of care; back to the profile."""
+    given = form.text("goals_of_care")
+    try:
+        data = GoalsOfCareUpdate.model_validate({"goals_of_care": given})
+    except pydantic.ValidationError as exc:
+        raise ValidationError("goals_of_care", given, "curative or comfort") from exc
+    service.set_goals_of_care(
+        db=db, child_id=child_id, data=data, set_by=actor.username, now=now, seen=form.version()
+    )
+    return RedirectResponse(f"/children/{child_id}#about", status_code=303)
 
 
 def _refused(request: Request, db: Session, form: FormInput, errors: Errors) -> Response:

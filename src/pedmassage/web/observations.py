@@ -14,7 +14,7 @@ from pedmassage.children import service
 from pedmassage.errors import ValidationError
 from pedmassage.http import allow
 from pedmassage.http.idempotent import KeptAnswerRoute
-from pedmassage.safety.contract import Measurement
+from pedmassage.safety.contract import MeasurementEntry
 from pedmassage.vocabulary import code_book
 from pedmassage.web.deps import NowDep, PageDb
 from pedmassage.web.forms import (
@@ -61,7 +61,7 @@ def add_observation(
     return RedirectResponse(f"/children/{child_id}#observations", status_code=303)
 
 
-def measurement(form: FormInput) -> tuple[str, Measurement]:
+def measurement(form: FormInput) -> tuple[str, MeasurementEntry]:
     """The posted value as a measurement in the code book's unit (the form never asks for one)."""
     category, _, code = form.text("code").partition(":")
     book = code_book()
@@ -75,7 +75,9 @@ def measurement(form: FormInput) -> tuple[str, Measurement]:
         **form.present(("value",)),
         "taken_at": parse_local_datetime(taken, "taken_at") if taken else None,
     }
-    return category, Measurement.model_validate({k: v for k, v in fields.items() if v is not None})
+    return category, MeasurementEntry.model_validate(
+        {k: v for k, v in fields.items() if v is not None}
+    )
 
 
 def observation_key(path: str) -> str:

@@ -156,6 +156,8 @@ def _screening_fields(form: FormInput) -> dict[str, object]:
     )
     fields["guardian_consent"] = form.tristate("guardian_consent")
     fields["child_assent"] = form.tristate("child_assent")
+    fields["self_consent"] = form.tristate("self_consent")
+    fields["respiratory_support_long_term"] = form.flag("respiratory_support_long_term")
     return fields
 
 

@@ -125,14 +125,15 @@ def session_create(form: FormInput, screening_id: str) -> SessionCreate:
     return validated(SessionCreate, *_session_fields(form, screening_id))
 
 
-def scales_for(db: Session, child_id: str, now: datetime) -> list[ScaleForm]:
-    """The pain scales that fit the child now, best first."""
+def scales_for(db: Session, child_id: str, now: datetime, screening_id: str) -> list[ScaleForm]:
+    """The pain scales that fit the child now, best first (observer scales when sedated)."""
     child = children.get_child(db=db, child_id=child_id)
-    return [scale_form(i) for i in service.suitable_pain_instruments(child, now)]
+    sedated = screenings.sedated_at_screening(db=db, screening_id=screening_id)
+    return [scale_form(i) for i in service.suitable_pain_instruments(child, now, sedated=sedated)]
 
 
 def _scales(db: Session, screening: ScreeningPublic, now: datetime) -> list[ScaleForm]:
-    return scales_for(db, screening.child_id, now)
+    return scales_for(db, screening.child_id, now, screening.id)
 
 
 def _session_fields(form: FormInput, screening_id: str) -> tuple[dict[str, object], Errors]:
