@@ -44,6 +44,7 @@ bench: install
 	$(BIN)/python bench/screening.py
 	$(BIN)/python bench/meta_analysis.py
 	$(BIN)/python bench/pages.py
+	$(BIN)/python bench/program_report.py
 	$(BIN)/python bench/write_path.py
 	$(BIN)/python bench/crash_safety.py
 

@@ -58,8 +58,28 @@ class Settings(BaseSettings):
         le=67_108_864,
         description="The largest request body accepted; a larger one gets 413.",
     )
+    analytics_dir: Path | None = Field(
+        default=None,
+        description="Where the analytics snapshot (Parquet) for program reports is kept; by "
+        "default beside a SQLite database, or in the user data directory for PostgreSQL.",
+    )
     host: str = Field(default="127.0.0.1", description="Address `pedmassage serve` binds to.")
     port: int = Field(default=8000, ge=1, le=65535, description="Port `pedmassage serve` binds to.")
+
+
+def analytics_folder(settings: Settings) -> Path:
+    """The snapshot folder for this database: one per database, never shared between two."""
+    import hashlib
+
+    from platformdirs import user_data_dir
+
+    if settings.analytics_dir is not None:
+        return settings.analytics_dir
+    url = settings.database_url
+    if url.startswith("sqlite:///") and not url.endswith(":memory:"):
+        return Path(url.removeprefix("sqlite:///") + ".analytics")
+    digest = hashlib.sha256(url.encode()).hexdigest()[:16]
+    return Path(user_data_dir("pedmassage", appauthor=False)) / "analytics" / digest
 
 
 @lru_cache(maxsize=1)

@@ -13,6 +13,7 @@ pattern, so clients and schema-driven tests know it too.
 from __future__ import annotations
 
 import json
+from datetime import date
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
@@ -75,6 +76,21 @@ class Inbound(BaseModel):
     """The base of every request shape: an unknown field is refused, never silently dropped."""
 
     model_config = ConfigDict(extra="forbid")
+
+
+def parse_day(value: str | None, field: str) -> date | None:
+    """A day given as text (a query parameter, a form field, a command option): only the ISO
+    form YYYY-MM-DD of a real calendar day; none given is None."""
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value) if len(value) == 10 else _not_a_day(value, field)
+    except ValueError:
+        return _not_a_day(value, field)
+
+
+def _not_a_day(value: str, field: str) -> date:
+    raise ValidationError(field, value[:40], "a real calendar day as YYYY-MM-DD")
 
 
 def field_path(loc: object) -> str:

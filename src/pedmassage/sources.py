@@ -18,6 +18,7 @@ def clinical_sources_markdown() -> str:
         _thresholds(),
         _reference_ranges(),
         _vocabulary(),
+        _outcome_references(),
         _protocols(),
         _instruments(),
         _development(),
@@ -92,6 +93,30 @@ def _vocabulary() -> str:
     rows: list[list[object]] = [[f"`{k}`", term_list(k).source] for k in kinds]
     rows.append(["`lab`, `vital`", measure_terms().source])
     return "## Standard codes and synonyms\n\n" + _table(["list", "source"], rows)
+
+
+def _outcome_references() -> str:
+    from pedmassage.measures.mcid import mcids
+
+    rows: list[list[object]] = [
+        [f"`{m.instrument}`", f"{m.decrease:g}", f"{m.min_age_years:g}-{m.max_age_years:g} y",
+         m.population, m.source]
+        for m in mcids().values()
+    ]  # fmt: skip
+    growth = (
+        "Growth centiles and SDS: the UK-WHO reference (preterm from 23 weeks) through the "
+        "rcpchgrowth package (Royal College of Paediatrics and Child Health). Weight-gain "
+        "velocity: the exponential method, 1000·ln(W2/W1)/days in g/kg/day (Patel AL et al., "
+        "J Perinatol 2009;29:618-622; Pediatrics 2005;116:1466-1473)."
+    )
+    return (
+        "## Outcome references\n\nMinimal clinically important differences (change reported by "
+        "children as a difference; none is used where none is published):\n\n"
+        + _table(["instrument", "decrease", "ages", "population", "source"], rows)
+        + "\n"
+        + growth
+        + "\n"
+    )
 
 
 def _protocols() -> str:

@@ -143,6 +143,17 @@ STATE_RULES = (
         "the child's latest screening, which this run's own screenings change",
         ("POST /api/v1/children/{child_id}/home-program",),
     ),
+    StateRule(
+        "until",
+        "on or after since",
+        "a period ends on or after the day it starts: two fields together",
+        (
+            "GET /api/v1/outcomes/program",
+            "GET /api/v1/outcomes/program/tables/{table}.csv",
+            "GET /api/v1/outcomes/program/charts/{chart}.svg",
+            "GET /api/v1/outcomes/program.pdf",
+        ),
+    ),
     StateRule("Idempotency-Key", "a new key", "a key this run already sent with another request"),
     StateRule(
         "*",

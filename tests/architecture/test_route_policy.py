@@ -70,8 +70,11 @@ KNOWLEDGE_PARAMS = {
     "audience": "family",
     "fmt": "svg",
     "category": "lab",
+    "table": "instruments",
+    "chart": "change",
 }
-"""Path parameters naming no child's record: real entries of the evidence library."""
+"""Path parameters naming no child's record: real entries of the evidence library, and a table
+and a chart of the program report."""
 
 
 # --- the route table -------------------------------------------------------------------------

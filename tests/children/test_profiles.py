@@ -174,11 +174,14 @@ def test_an_observation_keeps_the_unit_it_came_in_and_is_screened_in_the_rules_u
     assert (round(screened.value, 6), screened.unit) == (37.0, "Cel")
 
 
-def test_children_are_listed_by_ward(db: Session, now: datetime) -> None:
-    service.create_child(db=db, data=profile(display_name="A", ward="NICU"), now=now)
+def test_children_are_listed_by_ward_and_wards_only_from_the_askers_sites(
+    db: Session, now: datetime
+) -> None:
+    a = service.create_child(db=db, data=profile(display_name="A", ward="NICU"), now=now)
     service.create_child(db=db, data=profile(display_name="B", ward="Ward 4"), now=now)
     assert [c.display_name for c in service.list_children(db=db, ward="NICU")] == ["A"]
-    assert service.wards(db=db) == ["NICU", "Ward 4"]
+    assert service.wards(db=db, site_ids=frozenset({a.site_id})) == ["NICU", "Ward 4"]
+    assert service.wards(db=db, site_ids=frozenset({"another-site"})) == []
 
 
 def test_an_unknown_child_id_is_not_found(db: Session) -> None:

@@ -238,3 +238,18 @@ def test_the_operator_is_audited_for_every_command_on_the_database(
     reads = [e for e in shown if e["action"] == "children.show"]
     assert reads and reads[0]["role"] == "operator"
     assert reads[0]["actor"].startswith("operator:")
+
+
+def test_a_day_must_be_a_real_calendar_day_in_iso_form() -> None:
+    from pedmassage.errors import ValidationError
+    from pedmassage.inbound import parse_day
+
+    assert parse_day("2026-02-28", "since") is not None
+    assert parse_day(None, "since") is None
+    for bad in ("0", "2026-02-30", "2026-2-1", "28/02/2026"):
+        try:
+            parse_day(bad, "since")
+        except ValidationError as refused:
+            assert refused.field == "since"
+        else:
+            raise AssertionError(bad)

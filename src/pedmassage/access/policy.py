@@ -64,6 +64,8 @@ RULES: dict[str, dict[str, Scope]] = {
     "user.manage": {"administrator": "any", "program_lead": "site"},
     "site.manage": {"administrator": "any"},
     "audit.read": {"administrator": "any", "program_lead": "site"},
+    # the program's outcomes across children: counts and statistics, no child named
+    "outcomes.read": {"program_lead": "site"},
 }
 ACTIONS: tuple[str, ...] = tuple(RULES)
 
@@ -191,6 +193,7 @@ ACTION_WORDS: dict[str, str] = {
     "user.manage": "manage users",
     "site.manage": "manage sites",
     "audit.read": "read the audit log",
+    "outcomes.read": "the program report across the site's children (statistics, no names)",
 }
 SCOPE_WORDS: dict[str, str] = {
     "any": "all",

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Query, Request, Response
 
 from pedmassage.api.bodies import StrictJSONRoute
 from pedmassage.api.deps import NowDep, SessionDep
@@ -31,17 +31,55 @@ def create_child(data: ChildCreate, db: SessionDep, now: NowDep, actor: ActorDep
     return service.to_public(child, now.date())
 
 
-@router.get("", dependencies=[allow("child.list")])
+PAGE_HEADERS = {
+    "X-Total-Count": {
+        "description": "How many children match in all, on every page.",
+        "schema": {"type": "integer"},
+    },
+    "Link": {
+        "description": 'The next and previous pages, as `<url>; rel="next"` and `rel="prev"`.',
+        "schema": {"type": "string"},
+    },
+}
+Limit = Annotated[
+    int, Query(ge=1, le=service.MAX_PAGE_SIZE, description="Children on the page (1 to 200).")
+]
+Offset = Annotated[
+    int, Query(ge=0, le=10**9, description="How many matching children come before the page.")
+]
+
+
+@router.get(
+    "",
+    dependencies=[allow("child.list")],
+    responses={200: {"description": "One page of children", "headers": PAGE_HEADERS}},
+)
 def list_children(
     db: SessionDep,
     now: NowDep,
     actor: ActorDep,
+    request: Request,
+    response: Response,
     ward: str | None = None,
     setting: str | None = None,
+    limit: Limit = service.PAGE_SIZE,
+    offset: Offset = 0,
 ) -> list[ChildPublic]:
-    """The children of the asker's sites."""
-    children = service.list_children(db=db, ward=ward, setting=setting, site_ids=actor.site_ids)
-    return [service.to_public(c, now.date()) for c in children]
+    """One page of the children of the asker's sites, in ward order; the total is in
+    `X-Total-Count` and the neighbouring pages in `Link`."""
+    page = service.children_page(
+        db=db, ward=ward, setting=setting, site_ids=actor.site_ids, offset=offset, limit=limit
+    )
+    response.headers["X-Total-Count"] = str(page.total)
+    neighbours = (("next", page.next_offset), ("prev", page.previous_offset))
+    links = [
+        f'<{request.url.include_query_params(offset=at, limit=limit)}>; rel="{rel}"'
+        for rel, at in neighbours
+        if at is not None
+    ]
+    if links:
+        response.headers["Link"] = ", ".join(links)
+    return [service.to_public(c, now.date()) for c in page.items]
 
 
 @router.get("/{child_id}", dependencies=[allow("child.read")])

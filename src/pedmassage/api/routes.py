@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from pedmassage.api import children, evidence, health, homecare, screenings, sessions, tokens, users
+from pedmassage.api import (
+    children,
+    evidence,
+    health,
+    homecare,
+    outcomes,
+    screenings,
+    sessions,
+    tokens,
+    users,
+)
 from pedmassage.api.bodies import StrictJSONRoute
 from pedmassage.api.errors import documented_errors
 
@@ -13,7 +23,17 @@ API_PREFIX = "/api/"
 
 
 def install(app: FastAPI) -> None:
-    for module in (health, children, screenings, sessions, homecare, evidence, tokens, users):
+    for module in (
+        health,
+        children,
+        screenings,
+        sessions,
+        homecare,
+        outcomes,
+        evidence,
+        tokens,
+        users,
+    ):
         for route in module.router.routes:
             if isinstance(route, StrictJSONRoute):
                 route.responses = {**documented_errors(route), **route.responses}

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Generic, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from pedmassage.children.models import (
@@ -93,6 +96,79 @@ def guardian_child(*, db: Session, guardian_id: str) -> str:
     return child_id
 
 
+#: Profile facts loaded with each listed child: all of them for a whole profile, the conditions
+#: alone for a listing (what a list row shows).
+PROFILE_FACTS = (
+    Child.conditions,
+    Child.devices,
+    Child.observations,
+    Child.procedures,
+    Child.skin_findings,
+    Child.medications,
+    Child.guardians,
+)
+LISTING_FACTS = (Child.conditions,)
+PAGE_SIZE = 50
+MAX_PAGE_SIZE = 200
+#: Ward order, the children without a ward (home and clinic) last on every database, then name;
+#: the id breaks ties so that pages never overlap or skip a child.
+LIST_ORDER = (Child.ward.asc().nulls_last(), Child.display_name, Child.id)
+
+Item = TypeVar("Item")
+
+
+@dataclass(frozen=True)
+class Page(Generic[Item]):
+    """One page of a list: its rows, where it starts, its size, and how many rows the whole list
+    has (and per ward, where rows are grouped by ward), so an edge can say where the page is."""
+
+    items: list[Item]
+    offset: int
+    limit: int
+    total: int
+    ward_totals: dict[str | None, int] = field(default_factory=dict)
+
+    @property
+    def next_offset(self) -> int | None:
+        return self.offset + self.limit if self.offset + self.limit < self.total else None
+
+    @property
+    def previous_offset(self) -> int | None:
+        return max(0, self.offset - self.limit) if self.offset > 0 else None
+
+    @property
+    def number(self) -> int:
+        """The page's number, counting from 1, for pages that go by number."""
+        return self.offset // self.limit + 1
+
+    @property
+    def pages(self) -> int:
+        """How many pages the whole list fills (one, when it is empty)."""
+        return max(1, -(-self.total // self.limit))
+
+
+@dataclass(frozen=True)
+class ChildListing:
+    """A child as one row of a list shows them: no labs, vitals or devices to load."""
+
+    id: str
+    display_name: str
+    ward: str | None
+    setting: str
+    age_label: str
+    stage: str
+    stage_label: str
+    conditions: list[str]
+
+
+def check_window(*, offset: int, limit: int) -> None:
+    """Refuse a page that is not one: a negative start, or a size outside 1 to the maximum."""
+    if offset < 0:
+        raise ValidationError("offset", str(offset), "0 or more")
+    if not 1 <= limit <= MAX_PAGE_SIZE:
+        raise ValidationError("limit", str(limit), f"1 to {MAX_PAGE_SIZE}")
+
+
 def list_children(
     *,
     db: Session,
@@ -101,21 +177,105 @@ def list_children(
     site_ids: frozenset[str] | None = None,
     child_ids: frozenset[str] | None = None,
 ) -> list[Child]:
-    """Children in ward order; ``site_ids`` / ``child_ids`` keep to what the asker may see."""
-    query = select(Child).order_by(Child.ward, Child.display_name, Child.id)
+    """Every matching child in ward order with all their facts (a census screens them all);
+    ``site_ids`` / ``child_ids`` keep to what the asker may see."""
+    where = _child_filters(ward, setting, site_ids, child_ids)
+    query = select(Child).where(*where).order_by(*LIST_ORDER)
+    return list(db.scalars(query.options(*(selectinload(f) for f in PROFILE_FACTS))))
+
+
+def children_page(
+    *,
+    db: Session,
+    ward: str | None = None,
+    setting: str | None = None,
+    site_ids: frozenset[str] | None = None,
+    child_ids: frozenset[str] | None = None,
+    offset: int = 0,
+    limit: int = PAGE_SIZE,
+    listing: bool = False,
+) -> Page[Child]:
+    """One page of the matching children in ward order, filtered, counted and cut in the
+    database, so a page costs the same few queries however many children a site has.
+
+    Each child comes with all their facts, or only their conditions when ``listing``; either way
+    in one query per kind of fact for the whole page, never one per child."""
+    check_window(offset=offset, limit=limit)
+    where = _child_filters(ward, setting, site_ids, child_ids)
+    per_ward = select(Child.ward, func.count()).where(*where).group_by(Child.ward)
+    ward_totals: dict[str | None, int] = {w: n for w, n in db.execute(per_ward)}
+    facts = LISTING_FACTS if listing else PROFILE_FACTS
+    query = select(Child).where(*where).order_by(*LIST_ORDER).offset(offset).limit(limit)
+    children = list(db.scalars(query.options(*(selectinload(f) for f in facts))))
+    return Page(children, offset, limit, sum(ward_totals.values()), ward_totals)
+
+
+def iter_listings(
+    *,
+    db: Session,
+    as_of: date,
+    ward: str | None = None,
+    site_ids: frozenset[str] | None = None,
+    limit: int | None = None,
+) -> Iterator[ChildListing]:
+    """Every matching child as listed (at most ``limit``), read a page at a time, so a long
+    list is printed without holding every child and their facts at once."""
+    offset, left = 0, limit
+    while left is None or left > 0:
+        size = MAX_PAGE_SIZE if left is None else min(left, MAX_PAGE_SIZE)
+        page = children_page(
+            db=db, ward=ward, site_ids=site_ids, offset=offset, limit=size, listing=True
+        )
+        yield from (listing(c, as_of) for c in page.items)
+        for child in page.items:  # listed: its rows (and their conditions) may leave the session
+            db.expunge(child)
+        if page.next_offset is None or not page.items:
+            return
+        offset, left = page.next_offset, None if left is None else left - len(page.items)
+
+
+def listing(child: Child, as_of: date) -> ChildListing:
+    """What a list row shows of a child, with ages computed for ``as_of``; reads only the
+    conditions among the child's facts."""
+    ages = age_profile(child.birth_date, GestationalAge(child.ga_weeks, child.ga_days), as_of)
+    stage = stage_for(ages)
+    return ChildListing(
+        id=child.id,
+        display_name=child.display_name,
+        ward=child.ward,
+        setting=child.setting,
+        age_label=age_label(child.birth_date, as_of),
+        stage=stage.id,
+        stage_label=stage.label,
+        conditions=[c.code for c in child.conditions],
+    )
+
+
+def _child_filters(
+    ward: str | None,
+    setting: str | None,
+    site_ids: frozenset[str] | None,
+    child_ids: frozenset[str] | None,
+) -> list[ColumnElement[bool]]:
+    where: list[ColumnElement[bool]] = []
     if site_ids is not None:
-        query = query.where(Child.site_id.in_(site_ids))
+        where.append(Child.site_id.in_(site_ids))
     if child_ids is not None:
-        query = query.where(Child.id.in_(child_ids))
+        where.append(Child.id.in_(child_ids))
     if ward is not None:
-        query = query.where(Child.ward == ward)
+        where.append(Child.ward == ward)
     if setting is not None:
-        query = query.where(Child.setting == setting)
-    return list(db.scalars(query))
+        where.append(Child.setting == setting)
+    return where
 
 
-def wards(*, db: Session) -> list[str]:
-    rows = db.scalars(select(Child.ward).where(Child.ward.is_not(None)).distinct())
+def wards(*, db: Session, site_ids: frozenset[str]) -> list[str]:
+    """The ward names of the asker's sites only: another site's wards are not theirs to see."""
+    rows = db.scalars(
+        select(Child.ward)
+        .where(Child.ward.is_not(None), Child.site_id.in_(sorted(site_ids)))
+        .distinct()
+    )
     return sorted(w for w in rows if w)
 
 

@@ -47,23 +47,26 @@ def import_many(
 
 @app.command("list")
 @handles_errors
-def list_(ward: str | None = typer.Option(None, help="Only this ward.")) -> None:
-    """Children with age, stage, ward and conditions."""
+def list_(
+    ward: str | None = typer.Option(None, help="Only this ward."),
+    limit: int | None = typer.Option(None, min=1, help="At most this many children (default all)."),
+) -> None:
+    """Children with age, stage, ward and conditions, read a page at a time."""
     from rich.table import Table
 
     from pedmassage.children import service
 
     table = Table("id", "name", "age", "stage", "ward", "conditions")
+    today = now().date()
     with database() as db:
-        for child in service.list_children(db=db, ward=ward):
-            p = service.to_public(child, now().date())
+        for p in service.iter_listings(db=db, ward=ward, as_of=today, limit=limit):
             table.add_row(
                 p.id,
                 p.display_name,
                 p.age_label,
                 p.stage,
                 p.ward or p.setting,
-                ", ".join(c.code for c in p.conditions),
+                ", ".join(p.conditions),
             )
     console().print(table)
 

@@ -11,11 +11,11 @@ from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import TYPE_CHECKING, get_args
 
-from sqlalchemy import Select, case, select
+from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from pedmassage.children.models import Child, Guardian
-from pedmassage.children.service import get_child
+from pedmassage.children.service import PAGE_SIZE, Page, check_window, get_child
 from pedmassage.errors import ConflictError, NotFoundError, ValidationError
 from pedmassage.homecare.access import (
     MAX_STAFF_NAME,
@@ -308,18 +308,46 @@ def open_flags(
 ) -> list[HomeFlag]:
     """Unacknowledged flags of the children on this person's care team (and of their sites,
     when given: a name on a care team elsewhere opens nothing), urgent first."""
+    query = _open_flags_query(staff_name, site_ids).order_by(*FLAG_ORDER)
+    return list(db.scalars(query.options(*FLAG_ROW)))
+
+
+def open_flags_page(
+    *,
+    db: Session,
+    staff_name: str,
+    site_ids: frozenset[str] | None = None,
+    offset: int = 0,
+    limit: int = PAGE_SIZE,
+) -> Page[HomeFlag]:
+    """One page of :func:`open_flags`, counted and cut in the database: a count and three
+    queries (the flags, their diary entries, their children's names) whatever the page size."""
+    check_window(offset=offset, limit=limit)
+    query = _open_flags_query(staff_name, site_ids)
+    total = db.scalar(select(func.count()).select_from(query.subquery())) or 0
+    page = query.order_by(*FLAG_ORDER).offset(offset).limit(limit).options(*FLAG_ROW)
+    return Page(list(db.scalars(page)), offset, limit, total)
+
+
+#: Urgent first, then the oldest; the id keeps pages from overlapping.
+FLAG_ORDER = (case((HomeFlag.urgency == "urgent", 0), else_=1), HomeFlag.raised_at, HomeFlag.id)
+#: What a flag's row shows besides the flag: its diary entry and the child's name.
+FLAG_ROW = (
+    selectinload(HomeFlag.log),
+    selectinload(HomeFlag.child).load_only(Child.id, Child.display_name),
+)
+
+
+def _open_flags_query(staff_name: str, site_ids: frozenset[str] | None) -> Select[HomeFlag]:
     name = Viewer.staff(staff_name).staff_name
-    urgent_first = case((HomeFlag.urgency == "urgent", 0), else_=1)
     query = (
         select(HomeFlag)
         .join(CareTeamMember, CareTeamMember.child_id == HomeFlag.child_id)
         .where(CareTeamMember.staff_name == name, HomeFlag.acknowledged_at.is_(None))
-        .options(selectinload(HomeFlag.log), selectinload(HomeFlag.child))
-        .order_by(urgent_first, HomeFlag.raised_at, HomeFlag.id)
     )
     if site_ids is not None:
         query = query.join(Child, Child.id == HomeFlag.child_id).where(Child.site_id.in_(site_ids))
-    return list(db.scalars(query))
+    return query
 
 
 def child_flags(*, db: Session, viewer: Viewer, child_id: str) -> list[HomeFlag]:

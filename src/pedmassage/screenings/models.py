@@ -17,7 +17,7 @@ class Screening(Base):
     id: Mapped[str] = mapped_column(id_column_type(), primary_key=True, default=new_id)
     child_id: Mapped[str] = mapped_column(ForeignKey("children.id", ondelete="CASCADE"), index=True)
     site_id: Mapped[str] = mapped_column(ForeignKey("sites.id"), index=True)
-    assessed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    assessed_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     actor: Mapped[str] = mapped_column(String(80))
     decision: Mapped[str] = mapped_column(String(8))
     rules_version: Mapped[str] = mapped_column(String(64))

@@ -11,10 +11,19 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from pedmassage.children.models import Child
-from pedmassage.children.service import get_child, list_children
+from pedmassage.children.service import (
+    PAGE_SIZE,
+    ChildListing,
+    Page,
+    children_page,
+    get_child,
+    list_children,
+    listing,
+)
 from pedmassage.development import GestationalAge, age_profile, stage_for
 from pedmassage.errors import NotFoundError, ValidationError
 from pedmassage.safety.contract import (
@@ -30,7 +39,7 @@ from pedmassage.safety.contract import (
 )
 from pedmassage.screenings.models import Screening
 from pedmassage.screenings.reliance import CLOCK_SKEW, latest_screening_before, refuse_hold
-from pedmassage.screenings.schemas import ScreenedChildPublic, ScreeningCreate, ScreeningPublic
+from pedmassage.screenings.schemas import ScreeningCreate, ScreeningPublic
 
 if TYPE_CHECKING:
     from pedmassage.planning import SessionPlan
@@ -137,6 +146,15 @@ def get_screening(*, db: Session, screening_id: str) -> Screening:
     return screening
 
 
+@dataclass(frozen=True)
+class ScreenedChild:
+    """A row of a ward list: the child as listed, with their latest screening's decision."""
+
+    child: ChildListing
+    decision: str | None
+    screened_at: datetime | None
+
+
 def screened_children(
     *,
     db: Session,
@@ -144,22 +162,42 @@ def screened_children(
     as_of: date,
     site_ids: frozenset[str] | None = None,
     child_ids: frozenset[str] | None = None,
-) -> list[ScreenedChildPublic]:
-    """The children (of a ward, or all) the asker may see, with their latest screening's
-    decision, in ward order."""
-    from pedmassage.children.service import to_public
+    offset: int = 0,
+    limit: int = PAGE_SIZE,
+) -> Page[ScreenedChild]:
+    """One page of the children (of a ward, or all) the asker may see, in ward order, each with
+    their latest screening's decision: three queries a page (children, their conditions, their
+    latest screenings) and one count, whatever the page size or the number of children."""
+    page = children_page(
+        db=db,
+        ward=ward,
+        site_ids=site_ids,
+        child_ids=child_ids,
+        offset=offset,
+        limit=limit,
+        listing=True,
+    )
+    latest = latest_decisions(db=db, child_ids=[c.id for c in page.items])
+    rows = [ScreenedChild(listing(c, as_of), *latest.get(c.id, (None, None))) for c in page.items]
+    return Page(rows, page.offset, page.limit, page.total, page.ward_totals)
 
-    rows = []
-    for child in list_children(db=db, ward=ward, site_ids=site_ids, child_ids=child_ids):
-        latest = latest_screening(db=db, child_id=child.id)
-        rows.append(
-            ScreenedChildPublic(
-                child=to_public(child, as_of),
-                decision=latest.decision if latest else None,
-                screened_at=latest.assessed_at if latest else None,
-            )
-        )
-    return rows
+
+def latest_decisions(*, db: Session, child_ids: Sequence[str]) -> dict[str, tuple[str, datetime]]:
+    """The decision and time of each child's most recent screening, for many children in one
+    query: the screenings are ranked per child, newest first (ties broken by id, as
+    :func:`latest_screening` does), and only the first of each is read."""
+    if not child_ids:
+        return {}
+    newest_first = (Screening.assessed_at.desc(), Screening.id.desc())
+    rank = func.row_number().over(partition_by=Screening.child_id, order_by=newest_first)
+    ranked = (
+        select(Screening.child_id, Screening.decision, Screening.assessed_at, rank.label("rank"))
+        .where(Screening.child_id.in_(child_ids))
+        .subquery()
+    )
+    query = select(ranked.c.child_id, ranked.c.decision, ranked.c.assessed_at)
+    rows = db.execute(query.where(ranked.c.rank == 1))
+    return {child_id: (decision, at) for child_id, decision, at in rows}
 
 
 def latest_screening(*, db: Session, child_id: str) -> Screening | None:

@@ -31,7 +31,7 @@ class SessionRecord(Base):
     therapist: Mapped[str] = mapped_column(String(80))
     deliverer: Mapped[str] = mapped_column(String(12), default="therapist")
     status: Mapped[str] = mapped_column(String(12))  # see lifecycle.STATES
-    version: Mapped[int] = mapped_column(Integer, server_default=text("1"))
+    version: Mapped[int] = mapped_column(Integer, server_default=text("1"), index=True)
     """One more on every change of this row (SQLAlchemy counts it); the ETag of the record."""
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 (read once, by the mapper)
     ended_early: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -60,7 +60,7 @@ class SessionRecord(Base):
     note: Mapped[str] = mapped_column(Text, default="")
     signed_by: Mapped[str | None] = mapped_column(String(80), nullable=True)
     signed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
 
     measures: Mapped[list[SessionMeasure]] = relationship(
         back_populates="session",
@@ -86,7 +86,7 @@ class SessionMeasure(Base):
         ForeignKey("massage_sessions.id", ondelete="CASCADE"), index=True
     )
     timepoint: Mapped[str] = mapped_column(String(8))  # pre | post
-    taken_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    taken_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True, index=True)
     instrument_id: Mapped[str] = mapped_column(String(40))
     instrument_version: Mapped[str] = mapped_column(String(20))
     items: Mapped[dict[str, Any]] = mapped_column(JSON)

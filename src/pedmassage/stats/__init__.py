@@ -1,5 +1,7 @@
 """Meta-analysis for the program's evidence: effect sizes, pooling, heterogeneity, meta-regression,
-subgroups, leave-one-out and small-study tests.
+subgroups, leave-one-out and small-study tests; and the program's own outcome statistics: the
+per-session change on an instrument (from a histogram), event rates with exact Poisson limits and a
+random-intercept model of change per child (from per-child sums).
 
 Pure functions of numbers (numpy in, immutable results out), checked against published output of
 R's metafor and statsmodels. Nothing here touches the database, the web app or the command line.
@@ -11,6 +13,12 @@ R's metafor and statsmodels. Nothing here touches the database, the web app or t
 
 from pedmassage.stats._model import TESTS, Test
 from pedmassage.stats.bias import EggerModel, egger_test
+from pedmassage.stats.change import (
+    ChangeSummary,
+    MomentSummary,
+    change_from_histogram,
+    change_from_moments,
+)
 from pedmassage.stats.effect_sizes import (
     MEASURES,
     EffectSizes,
@@ -25,7 +33,9 @@ from pedmassage.stats.effect_sizes import (
     standardized_mean_difference,
 )
 from pedmassage.stats.heterogeneity import Heterogeneity
+from pedmassage.stats.mixed import MixedEstimate, fit_random_intercept
 from pedmassage.stats.pooling import pool
+from pedmassage.stats.rates import PoissonRate, exact_poisson_limits, poisson_rate
 from pedmassage.stats.regression import meta_regression
 from pedmassage.stats.results import (
     Coefficient,
@@ -44,6 +54,7 @@ __all__ = [
     "MEASURES",
     "METHODS",
     "TESTS",
+    "ChangeSummary",
     "Coefficient",
     "Control",
     "EffectSizes",
@@ -53,6 +64,9 @@ __all__ = [
     "Measure",
     "MetaRegressionResult",
     "Method",
+    "MixedEstimate",
+    "MomentSummary",
+    "PoissonRate",
     "PooledResult",
     "StudyTable",
     "Subgroup",
@@ -60,8 +74,12 @@ __all__ = [
     "Tau2Estimate",
     "Test",
     "accepted_column_sets",
+    "change_from_histogram",
+    "change_from_moments",
     "compute_effect_sizes",
     "egger_test",
+    "exact_poisson_limits",
+    "fit_random_intercept",
     "generic",
     "hedges_correction",
     "leave_one_out",
@@ -69,6 +87,7 @@ __all__ = [
     "log_risk_ratio",
     "mean_difference",
     "meta_regression",
+    "poisson_rate",
     "pool",
     "read_study_csv",
     "risk_difference",

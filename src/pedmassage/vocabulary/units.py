@@ -29,6 +29,8 @@ _SPELLINGS = {
     "[degF]": "degF",
     "°F": "degF",
     "[lb_av]": "lb",
+    "[in_i]": "inch",
+    "in": "inch",
     "%": "percent",
 }
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Annotated
 from urllib.parse import urlencode
 
 import pydantic
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
@@ -24,7 +25,8 @@ from pedmassage.errors import ValidationError
 from pedmassage.http import ActorDep, allow
 from pedmassage.http.guard import site_for_new_record
 from pedmassage.http.idempotent import KeptAnswerRoute
-from pedmassage.outcomes.service import child_trends
+from pedmassage.outcomes.growth import child_growth
+from pedmassage.outcomes.service import child_outcomes, child_trends
 from pedmassage.outcomes.trend import InstrumentTrend
 from pedmassage.screenings.service import latest_screening, screened_children, screening_public
 from pedmassage.sessions.schemas import SessionPublic
@@ -44,6 +46,9 @@ from pedmassage.web.scales import scale_name
 from pedmassage.web.session_fields import STATE_LABELS
 
 router = APIRouter(include_in_schema=False, route_class=KeptAnswerRoute)
+
+#: A list page's number: from 1, and bounded so that no page starts past what a database counts.
+PageNumber = Annotated[int, Query(ge=1, le=1_000_000)]
 
 NO_WARD = "Home and clinic (no ward)"
 
@@ -94,24 +99,40 @@ class TrendChart:
 
 @router.get("/", dependencies=[allow("child.list")])
 def children_list(
-    request: Request, db: PageDb, now: NowDep, actor: ActorDep, ward: str = ""
+    request: Request, db: PageDb, now: NowDep, actor: ActorDep, ward: str = "", page: PageNumber = 1
 ) -> Response:
-    """The children of the person's sites grouped by ward, each with their latest decision."""
-    rows = screened_children(db=db, ward=ward or None, as_of=now.date(), site_ids=actor.site_ids)
+    """One page of the children of the person's sites grouped by ward, each with their latest
+    decision; each ward's heading counts all its children, on this page or not."""
+    found = screened_children(
+        db=db,
+        ward=ward or None,
+        as_of=now.date(),
+        site_ids=actor.site_ids,
+        offset=(page - 1) * service.PAGE_SIZE,
+        limit=service.PAGE_SIZE,
+    )
     groups = [
-        (name, list(members))
-        for name, members in itertools.groupby(rows, key=lambda r: r.child.ward or NO_WARD)
+        (name or NO_WARD, list(members), found.ward_totals.get(name, 0))
+        for name, members in itertools.groupby(found.items, key=lambda r: r.child.ward)
     ]
     return render(
         request,
         "children/list.html",
         {
             "groups": groups,
-            "wards": service.wards(db=db),
+            "wards": service.wards(db=db, site_ids=actor.site_ids),
             "ward": ward,
-            "count": len(rows),
+            "page": found,
+            "previous": _list_link(ward, page - 1) if found.previous_offset is not None else None,
+            "next": _list_link(ward, page + 1) if found.next_offset is not None else None,
+            "first_page": _list_link(ward, 1),
         },
     )
+
+
+def _list_link(ward: str, number: int) -> str:
+    query = {"ward": ward} if ward else {}
+    return "/?" + urlencode({**query, "page": number})
 
 
 @router.get("/children/new", dependencies=[allow("child.create")])
@@ -159,6 +180,8 @@ def child_profile(
             "sessions": newest_first(sessions),
             "charts": charts,
             "may_set_goals": actor.role in roles_allowed("child.goals_of_care"),
+            "outcomes": child_outcomes(db=db, child_id=child.id),
+            **_growth(db, child.id, public.observations),
             "home": home_program_section(
                 db=db,
                 child_id=child.id,
@@ -186,6 +209,15 @@ def set_goals_of_care(
     return RedirectResponse(f"/children/{child_id}#about", status_code=303)
 
 
+def _growth(db: Session, child_id: str, observations: list[ObservationPublic]) -> dict[str, object]:
+    """The growth section's facts: only drawn when at least two weights are on record."""
+    if sum(1 for o in observations if o.code == "weight") < 2:
+        return {"weights": 0, "growth": None}
+    growth = child_growth(db=db, child_id=child_id)
+    plotted = sum(1 for p in growth.points if p.method == "weight")
+    return {"weights": plotted, "growth": growth}
+
+
 def _refused(request: Request, db: Session, form: FormInput, errors: Errors) -> Response:
     discard_refused(request, db)
     return _new_child_page(request, db, form, errors, status_code=422)
@@ -204,7 +236,7 @@ def _new_child_page(
             "sexes": labelled(book.sexes),
             "settings": labelled(book.settings, SETTING_LABELS),
             "conditions": sorted(book.conditions.items(), key=lambda kv: kv[1]),
-            "wards": service.wards(db=db),
+            "wards": service.wards(db=db, site_ids=request.state.actor.site_ids),
         },
         status_code=status_code,
     )

@@ -10,10 +10,10 @@ from __future__ import annotations
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
@@ -35,6 +35,7 @@ from pedmassage.web.forms import Errors, FormDep, FormInput, domain_errors
 from pedmassage.web.rendering import render
 
 router = APIRouter(include_in_schema=False, route_class=KeptAnswerRoute)
+FLAGS_PAGE_SIZE = 25  # each flag is a card with its own form
 
 
 def parent_link(path: str, guardian_id: str, **extra: str) -> str:
@@ -259,15 +260,34 @@ def _confidence_page(
 
 
 @router.get("/flags", dependencies=[allow("flags.read")])
-def flags_page(actor: ActorDep, request: Request, db: PageDb, staff: str = "") -> Response:
-    """Open problems parents logged, for the children on this person's care team."""
+def flags_page(
+    actor: ActorDep,
+    request: Request,
+    db: PageDb,
+    staff: str = "",
+    page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
+) -> Response:
+    """One page of the open problems parents logged, for the children on this person's care
+    team."""
     name = _staff_viewer(actor).staff_name or ""
-    flags = service.open_flags(db=db, staff_name=name, site_ids=actor.site_ids)
-    found = [flag_public(f) for f in flags]
+    found = service.open_flags_page(
+        db=db,
+        staff_name=name,
+        site_ids=actor.site_ids,
+        offset=(page - 1) * FLAGS_PAGE_SIZE,
+        limit=FLAGS_PAGE_SIZE,
+    )
     return render(
         request,
         "homecare/flags.html",
-        {"staff": name, "flags": found, "action": "/flags"},
+        {
+            "staff": name,
+            "flags": [flag_public(f) for f in found.items],
+            "page": found,
+            "previous": f"/flags?page={page - 1}" if found.previous_offset is not None else None,
+            "next": f"/flags?page={page + 1}" if found.next_offset is not None else None,
+            "action": "/flags",
+        },
     )
 
 

@@ -13,6 +13,7 @@ from pedmassage.web import (
     lifecycle,
     login,
     observations,
+    outcomes,
     screenings,
     sessions,
 )
@@ -25,4 +26,5 @@ def install(app: FastAPI) -> None:
     for module in (login, children, observations, screenings, sessions, lifecycle, bedside):
         app.include_router(module.router)
     app.include_router(homecare.router)
+    app.include_router(outcomes.router)
     app.include_router(evidence.router)
