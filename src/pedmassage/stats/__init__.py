@@ -1,7 +1,8 @@
 """Meta-analysis for the program's evidence: effect sizes, pooling, heterogeneity, meta-regression,
 subgroups, leave-one-out and small-study tests; and the program's own outcome statistics: the
 per-session change on an instrument (from a histogram), event rates with exact Poisson limits and a
-random-intercept model of change per child (from per-child sums).
+random-intercept model of change per child (from per-child sums); and the design of the program's
+trials: sample size and power, permuted-block allocation lists and Pocock–Simon minimization.
 
 Pure functions of numbers (numpy in, immutable results out), checked against published output of
 R's metafor and statsmodels. Nothing here touches the database, the web app or the command line.
@@ -35,6 +36,12 @@ from pedmassage.stats.effect_sizes import (
 from pedmassage.stats.heterogeneity import Heterogeneity
 from pedmassage.stats.mixed import MixedEstimate, fit_random_intercept
 from pedmassage.stats.pooling import pool
+from pedmassage.stats.power import POWER_TESTS, Power, PowerTest, SampleSize, power_at, sample_size
+from pedmassage.stats.randomization import (
+    Assignment,
+    allocation_sequence,
+    minimization_assignment,
+)
 from pedmassage.stats.rates import PoissonRate, exact_poisson_limits, poisson_rate
 from pedmassage.stats.regression import meta_regression
 from pedmassage.stats.results import (
@@ -53,7 +60,9 @@ from pedmassage.stats.tau2 import METHODS, Control, Method, Tau2Estimate
 __all__ = [
     "MEASURES",
     "METHODS",
+    "POWER_TESTS",
     "TESTS",
+    "Assignment",
     "ChangeSummary",
     "Coefficient",
     "Control",
@@ -68,12 +77,16 @@ __all__ = [
     "MomentSummary",
     "PoissonRate",
     "PooledResult",
+    "Power",
+    "PowerTest",
+    "SampleSize",
     "StudyTable",
     "Subgroup",
     "SubgroupResult",
     "Tau2Estimate",
     "Test",
     "accepted_column_sets",
+    "allocation_sequence",
     "change_from_histogram",
     "change_from_moments",
     "compute_effect_sizes",
@@ -87,10 +100,13 @@ __all__ = [
     "log_risk_ratio",
     "mean_difference",
     "meta_regression",
+    "minimization_assignment",
     "poisson_rate",
     "pool",
+    "power_at",
     "read_study_csv",
     "risk_difference",
+    "sample_size",
     "standardized_mean_difference",
     "subgroup_analysis",
 ]
