@@ -63,6 +63,11 @@ class Settings(BaseSettings):
         description="Where the analytics snapshot (Parquet) for program reports is kept; by "
         "default beside a SQLite database, or in the user data directory for PostgreSQL.",
     )
+    research_secret_file: Path | None = Field(
+        default=None,
+        description="The site secret (at least 32 random bytes) that keys pseudonyms and date "
+        "shifts in de-identified exports; without it no export is made.",
+    )
     host: str = Field(default="127.0.0.1", description="Address `pedmassage serve` binds to.")
     port: int = Field(default=8000, ge=1, le=65535, description="Port `pedmassage serve` binds to.")
 

@@ -15,6 +15,7 @@ from pedmassage.cli import (
     homecare,
     measures,
     outcomes,
+    research,
     screening,
     serve,
     sessions,
@@ -36,6 +37,7 @@ app.add_typer(measures.app, name="measures")
 app.add_typer(evidence.app, name="evidence")
 app.add_typer(homecare.app, name="homecare")
 app.add_typer(outcomes.app, name="outcomes")
+app.add_typer(research.app, name="research")
 app.add_typer(audit.app, name="audit")
 app.add_typer(access.site_app, name="site")
 app.add_typer(access.user_app, name="user")
