@@ -132,6 +132,15 @@ STATE_RULES = (
         ),
     ),
     StateRule(
+        "ended_at",
+        "not after",
+        "not after the present moment",
+        (
+            "POST /api/v1/sessions/{session_id}/complete",
+            "POST /api/v1/sessions/{session_id}/end-early",
+        ),
+    ),
+    StateRule(
         "occurred_at",
         "not after",
         "not after the present moment",
