@@ -66,6 +66,8 @@ RULES: dict[str, dict[str, Scope]] = {
     "audit.read": {"administrator": "any", "program_lead": "site"},
     # the program's outcomes across children: counts and statistics, no child named
     "outcomes.read": {"program_lead": "site"},
+    # research: the de-identified export, and nothing else of any child
+    "research.export": {"researcher": "site"},
 }
 ACTIONS: tuple[str, ...] = tuple(RULES)
 
@@ -194,6 +196,7 @@ ACTION_WORDS: dict[str, str] = {
     "site.manage": "manage sites",
     "audit.read": "read the audit log",
     "outcomes.read": "the program report across the site's children (statistics, no names)",
+    "research.export": "the de-identified export of the site's records (no identifiers)",
 }
 SCOPE_WORDS: dict[str, str] = {
     "any": "all",

@@ -70,26 +70,19 @@ def export(
     removed, keyed pseudonyms, dates shifted per child, free text dropped)."""
     from pedmassage.config import get_settings
     from pedmassage.errors import ValidationError
-    from pedmassage.research.export import write_export
+    from pedmassage.research.export import site_secret, write_export
     from pedmassage.sites.service import list_sites
 
     if not deidentified:
         raise ValidationError("--deidentified", False, "--deidentified (no identified export)")
     if fmt not in ("csv", "parquet"):
         raise ValidationError("--format", fmt, "csv or parquet")
-    secret_file = get_settings().research_secret_file
-    if secret_file is None or not secret_file.exists():
-        raise ValidationError(
-            "PEDMASSAGE_RESEARCH_SECRET_FILE",
-            str(secret_file),
-            "a file holding the site secret (32 or more random bytes), e.g. made with "
-            "`head -c 32 /dev/urandom > research.key`",
-        )
+    secret = site_secret(get_settings().research_secret_file)
     with database() as db:
         counts = write_export(
             db=db,
             site_ids=frozenset(s.id for s in list_sites(db=db)),
-            secret=secret_file.read_bytes(),
+            secret=secret,
             today=now().date(),
             folder=output,
             fmt=fmt,  # type: ignore[arg-type]  # checked above

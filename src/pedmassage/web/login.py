@@ -46,7 +46,8 @@ def login(request: Request, form: FormDep, db: SessionDep, now: NowDep) -> Respo
         )
         context = {"next": _local(form.text("next")), "failed": failed, "username": username}
         return render(request, "login.html", context, status_code=401)
-    landing = "/home" if result.user.role == "guardian" else _local(form.text("next"))
+    landings = {"guardian": "/home", "researcher": "/research"}
+    landing = landings.get(result.user.role) or _local(form.text("next"))
     answer = RedirectResponse(landing, status_code=303)
     answer.set_cookie(
         SESSION_COOKIE,

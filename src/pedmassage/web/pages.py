@@ -14,6 +14,7 @@ from pedmassage.web import (
     login,
     observations,
     outcomes,
+    research,
     screenings,
     sessions,
 )
@@ -27,4 +28,5 @@ def install(app: FastAPI) -> None:
         app.include_router(module.router)
     app.include_router(homecare.router)
     app.include_router(outcomes.router)
+    app.include_router(research.router)
     app.include_router(evidence.router)
