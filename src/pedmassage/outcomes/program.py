@@ -20,7 +20,6 @@ Definitions, stated once:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
@@ -48,15 +47,7 @@ BOOTSTRAP_RESAMPLES = 2000
 BOOTSTRAP_SEED = 20261206
 
 
-@dataclass(frozen=True)
-class _Where:
-    """The report's filter as DuckDB SQL with its parameters."""
-
-    sql: str
-    params: list[Any]
-
-
-def _where(flt: ProgramFilter, column: str) -> _Where:
+def _where(flt: ProgramFilter, column: str) -> str:
     """The filter as SQL over the ``wanted_sites`` table and literal UTC day boundaries (dates,
     never text from the request), so it can stand in a view the queries scan column by column."""
     clauses = ["site_id IN (SELECT site_id FROM wanted_sites)"]
@@ -64,7 +55,7 @@ def _where(flt: ProgramFilter, column: str) -> _Where:
         clauses.append(f"{column} >= {_timestamp(flt.since)}")
     if flt.until is not None:
         clauses.append(f"{column} < {_timestamp(flt.until + timedelta(days=1))}")
-    return _Where(" AND ".join(clauses), [])
+    return " AND ".join(clauses)
 
 
 def _timestamp(day: date) -> str:
@@ -91,7 +82,7 @@ def program_report(
         con.execute("CREATE TEMP TABLE wanted_sites (site_id VARCHAR)")
         con.executemany("INSERT INTO wanted_sites VALUES (?)", [[i] for i in flt.site_ids])
         # A view, not a copy: each query reads only the columns it needs from the Parquet file.
-        con.execute(f"CREATE VIEW f AS SELECT * FROM s WHERE {sessions.sql}")
+        con.execute(f"CREATE VIEW f AS SELECT * FROM s WHERE {sessions}")
         # Sums per child and group, once: the mixed model, every breakdown and the conditions all
         # aggregate these few hundred thousand rows instead of the millions of sessions again.
         con.execute(
@@ -282,9 +273,9 @@ def _adverse_events(con: duckdb.DuckDBPyConnection) -> RatePublic:
     )
 
 
-def _reasons(con: duckdb.DuckDBPyConnection, where: _Where) -> list[ReasonCount]:
+def _reasons(con: duckdb.DuckDBPyConnection, where: str) -> list[ReasonCount]:
     rows = con.execute(
-        f"SELECT rule_id, reason_decision, count(*) FROM r WHERE {where.sql} "
+        f"SELECT rule_id, reason_decision, count(*) FROM r WHERE {where} "
         "AND reason_decision IN ('hold', 'modify') GROUP BY ALL ORDER BY 3 DESC, 1"
     ).fetchall()
     return [

@@ -108,7 +108,7 @@ def child_outcomes(*, db: Session, child_id: str) -> ChildOutcomes:
     why = Counter((s.end_reason or "").strip() or "no reason recorded" for s in early)
     by_instrument: dict[str, list[SessionChange]] = {}
     mcid_of: dict[str, McidPublic | None] = {}
-    for s in sorted(started, key=lambda s: s.started_at or now_min()):
+    for s in started:  # list_sessions gives them oldest first
         pre, post = s.pre, s.post
         if pre is None or post is None or s.started_at is None:
             continue
@@ -155,10 +155,3 @@ def child_outcomes(*, db: Session, child_id: str) -> ChildOutcomes:
         ],
         instruments=instruments,
     )
-
-
-def now_min() -> datetime:
-    """The earliest aware time, for sorting sessions without a start last-but-safe."""
-    from datetime import UTC
-
-    return datetime.min.replace(tzinfo=UTC)

@@ -176,31 +176,42 @@ def write_export(
     fmt: Format = "csv",
 ) -> ExportCounts:
     """Write ``children``, ``sessions``, ``measures`` and ``dictionary`` into ``folder``."""
-    tables = export_rows(db=db, site_ids=site_ids, secret=secret, today=today)
+    files, counts = export_files(db=db, site_ids=site_ids, secret=secret, today=today, fmt=fmt)
     folder.mkdir(parents=True, exist_ok=True)
+    for name, content in files.items():
+        (folder / name).write_bytes(content)
+    return counts
+
+
+def export_files(
+    *, db: Session, site_ids: frozenset[str], secret: bytes, today: date, fmt: Format = "csv"
+) -> tuple[dict[str, bytes], ExportCounts]:
+    """Each file of the export by its name, encoded once, for a folder or an archive."""
+    tables = export_rows(db=db, site_ids=site_ids, secret=secret, today=today)
     columns = {name: [c for c, _ in cols] for name, cols in DICTIONARY.items()}
-    for name, rows in tables.items():
-        _write(folder / f"{name}.{fmt}", columns[name], rows, fmt)
-    _write(folder / f"dictionary.{fmt}", ["file", "column", "description"], dictionary_rows(), fmt)
-    return ExportCounts(
+    files = {f"{name}.{fmt}": _encoded(columns[name], rows, fmt) for name, rows in tables.items()}
+    files[f"dictionary.{fmt}"] = _encoded(["file", "column", "description"], dictionary_rows(), fmt)
+    counts = ExportCounts(
         children=len(tables["children"]),
         sessions=len(tables["sessions"]),
         measures=len(tables["measures"]),
     )
+    return files, counts
 
 
-def _write(path: Path, columns: list[str], rows: list[dict[str, Any]], fmt: Format) -> None:
+def _encoded(columns: list[str], rows: list[dict[str, Any]], fmt: Format) -> bytes:
     if fmt == "parquet":
         import pyarrow as pa
         import pyarrow.parquet as pq
 
-        pq.write_table(pa.table({c: _column(pa, [r[c] for r in rows]) for c in columns}), path)
-        return
+        sink = io.BytesIO()
+        pq.write_table(pa.table({c: _column(pa, [r[c] for r in rows]) for c in columns}), sink)
+        return sink.getvalue()
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
     writer.writeheader()
     writer.writerows(rows)
-    path.write_text(out.getvalue(), encoding="utf-8")
+    return out.getvalue().encode("utf-8")
 
 
 def _column(pa: Any, values: list[Any]) -> Any:
@@ -215,17 +226,14 @@ def _column(pa: Any, values: list[Any]) -> Any:
 def export_zip(
     *, db: Session, site_ids: frozenset[str], secret: bytes, today: date, fmt: Format = "csv"
 ) -> bytes:
-    """The same four files, zipped, for a download: nothing is written to the server's disk."""
-    import tempfile
+    """The same four files, zipped in memory for a download: nothing touches the server's disk."""
     import zipfile
 
-    with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp)
-        write_export(db=db, site_ids=site_ids, secret=secret, today=today, folder=folder, fmt=fmt)
-        out = io.BytesIO()
-        with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-            for path in sorted(folder.iterdir()):
-                archive.write(path, arcname=path.name)
+    files, _ = export_files(db=db, site_ids=site_ids, secret=secret, today=today, fmt=fmt)
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, content in sorted(files.items()):
+            archive.writestr(name, content)
     return out.getvalue()
 
 

@@ -6,6 +6,7 @@ tell a researcher exactly which cell of their table to fix instead of returning 
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
@@ -101,3 +102,14 @@ def choice(name: str, value: str, allowed: Sequence[str]) -> str:
     if value not in allowed:
         raise ValidationError(name, value, "one of " + ", ".join(allowed))
     return value
+
+
+def whole(name: str, value: int, *, minimum: int) -> int:
+    """A whole number (not a bool, not a float) of at least ``minimum``: counts, indexes."""
+    try:
+        number = operator.index(value)
+    except TypeError:
+        raise ValidationError(name, value, f"a whole number ≥ {minimum}") from None
+    if isinstance(value, bool) or number < minimum:
+        raise ValidationError(name, value, f"a whole number ≥ {minimum}")
+    return number

@@ -19,7 +19,6 @@ of the power it promised; the power actually reached at the rounded size is repo
 from __future__ import annotations
 
 import math
-import operator
 from dataclasses import dataclass
 from typing import Literal, Protocol, cast
 
@@ -27,6 +26,7 @@ from statsmodels.stats.power import NormalIndPower, TTestIndPower, TTestPower
 from statsmodels.stats.proportion import proportion_effectsize
 
 from pedmassage.errors import ValidationError
+from pedmassage.stats import _checks
 
 PowerTest = Literal["two-sample-t", "paired-t", "two-proportions"]
 Alternative = Literal["two-sided", "larger", "smaller"]
@@ -148,7 +148,7 @@ def power_at(
 ) -> Power:
     """The power reached with ``n_per_group`` participants in group 1 (pairs for ``paired-t``)."""
     design = _design(test, effect_size, p1, p2, alpha, ratio, alternative)
-    n = _count("n_per_group", n_per_group, design.minimum)
+    n = _checks.whole("n_per_group", n_per_group, minimum=design.minimum)
     value = design.power_at(n)
     name, symbol = _DESCRIPTIONS[test]
     unit = "pairs" if test == "paired-t" else f"in group 1, ratio n2/n1 = {ratio:g}"
@@ -199,8 +199,8 @@ def _design(
     ratio: float,
     alternative: str,
 ) -> _Design:
-    checked = cast(PowerTest, _choice("test", test, POWER_TESTS))
-    side = cast(Alternative, _choice("alternative", alternative, ALTERNATIVES))
+    checked = cast(PowerTest, _checks.choice("test", test, POWER_TESTS))
+    side = cast(Alternative, _checks.choice("alternative", alternative, ALTERNATIVES))
     effect = _effect(checked, effect_size, p1, p2)
     if (side == "larger" and effect <= 0) or (side == "smaller" and effect >= 0):
         wanted = "positive" if side == "larger" else "negative"
@@ -250,22 +250,6 @@ def _fraction(field: str, value: float) -> float:
     if not isinstance(value, int | float) or not 0 < value < 1:
         raise ValidationError(field, value, "a probability strictly between 0 and 1")
     return float(value)
-
-
-def _count(field: str, value: int, minimum: int) -> int:
-    try:
-        number = operator.index(value)
-    except TypeError:
-        raise ValidationError(field, value, f"a whole number ≥ {minimum}") from None
-    if isinstance(value, bool) or number < minimum:
-        raise ValidationError(field, value, f"a whole number ≥ {minimum}")
-    return number
-
-
-def _choice(field: str, value: str, allowed: tuple[str, ...]) -> str:
-    if value not in allowed:
-        raise ValidationError(field, value, "one of " + ", ".join(allowed))
-    return value
 
 
 def _sample_size_text(

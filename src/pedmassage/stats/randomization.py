@@ -27,13 +27,13 @@ from __future__ import annotations
 import hashlib
 import hmac
 import math
-import operator
 import statistics
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
 from pedmassage.errors import ValidationError
+from pedmassage.stats import _checks
 
 Seed = bytes | int
 Imbalance = Literal["range", "variance"]
@@ -117,7 +117,7 @@ def allocation_sequence(
     arm_names = _arms(arms)
     weights = _ratio(ratio, len(arm_names))
     sizes = _block_sizes(block_sizes, sum(weights))
-    count = _whole("length", length, minimum=1)
+    count = _checks.whole("length", length, minimum=1)
     name = _stratum(stratum)
     stream = _KeyedStream(key=_seed(seed), label=_BLOCKS_LABEL + name.encode("utf-8"))
     assignments: list[Assignment] = []
@@ -173,7 +173,7 @@ def minimization_assignment(
     p = _probability(probability, len(arm_names))
     tally = _counts(counts, arm_names)
     measure = _imbalance(imbalance)
-    number = _whole("index", index, minimum=0)
+    number = _checks.whole("index", index, minimum=0)
     stream = _KeyedStream(key=_seed(seed), label=_MINIMIZATION_LABEL + str(number).encode())
     totals = {
         arm: _total_imbalance(arm, arm_names, levels, factor_weights, tally, measure)
@@ -235,7 +235,7 @@ def _ratio(ratio: Sequence[int] | None, n_arms: int) -> tuple[int, ...]:
     shares = tuple(ratio)
     if len(shares) != n_arms:
         raise ValidationError("ratio", list(shares), f"{n_arms} whole numbers, one per arm")
-    return tuple(_whole(f"ratio[{i}]", share, minimum=1) for i, share in enumerate(shares))
+    return tuple(_checks.whole(f"ratio[{i}]", share, minimum=1) for i, share in enumerate(shares))
 
 
 def _block_sizes(block_sizes: Sequence[int], unit: int) -> tuple[int, ...]:
@@ -244,7 +244,7 @@ def _block_sizes(block_sizes: Sequence[int], unit: int) -> tuple[int, ...]:
     if not sizes:
         raise ValidationError("block_sizes", [], f"at least one block size, {allowed}")
     for i, size in enumerate(sizes):
-        if _whole(f"block_sizes[{i}]", size, minimum=1) % unit:
+        if _checks.whole(f"block_sizes[{i}]", size, minimum=1) % unit:
             raise ValidationError(f"block_sizes[{i}]", size, allowed)
     if len(set(sizes)) != len(sizes):
         raise ValidationError("block_sizes", list(sizes), "block sizes that are all different")
@@ -266,16 +266,6 @@ def _seed(seed: Seed) -> bytes:
     raise ValidationError(
         "seed", seed, "non-empty bytes (e.g. secrets.token_bytes(32)) or an int ≥ 0"
     )
-
-
-def _whole(field: str, value: int, *, minimum: int) -> int:
-    try:
-        number = operator.index(value)
-    except TypeError:
-        raise ValidationError(field, value, f"a whole number ≥ {minimum}") from None
-    if isinstance(value, bool) or number < minimum:
-        raise ValidationError(field, value, f"a whole number ≥ {minimum}")
-    return number
 
 
 def _factors(factors: Mapping[str, str]) -> dict[str, str]:
@@ -319,7 +309,7 @@ def _counts(
             raise ValidationError("counts", arm, "counts only for the arms: " + ", ".join(arms))
         for factor, by_level in by_factor.items():
             for level, n in by_level.items():
-                _whole(f"counts.{arm}.{factor}.{level}", n, minimum=0)
+                _checks.whole(f"counts.{arm}.{factor}.{level}", n, minimum=0)
     return counts
 
 
