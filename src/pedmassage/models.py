@@ -28,6 +28,13 @@ from pedmassage.homecare.models import (
     ParentMeasure,
 )
 from pedmassage.idempotency.models import IdempotencyKey
+from pedmassage.research.models import (
+    Enrolment,
+    Study,
+    StudyAssessment,
+    StudyMeasure,
+    StudyVersion,
+)
 from pedmassage.screenings.models import Screening
 from pedmassage.sessions.models import (
     Addendum,
@@ -49,6 +56,7 @@ __all__ = [
     "ChildDevice",
     "ChildMedication",
     "ChildProcedure",
+    "Enrolment",
     "Guardian",
     "GuardianLink",
     "HomeFlag",
@@ -64,6 +72,10 @@ __all__ = [
     "SessionRecord",
     "Site",
     "SkinFindingRecord",
+    "Study",
+    "StudyAssessment",
+    "StudyMeasure",
+    "StudyVersion",
     "User",
     "UserSite",
 ]

@@ -72,9 +72,10 @@ KNOWLEDGE_PARAMS = {
     "category": "lab",
     "table": "instruments",
     "chart": "change",
+    "study_code": "NO-SUCH-STUDY",
 }
-"""Path parameters naming no child's record: real entries of the evidence library, and a table
-and a chart of the program report."""
+"""Path parameters naming no child's record: real entries of the evidence library, a table and a
+chart of the program report, and a study (which names no child; none is registered here)."""
 
 
 # --- the route table -------------------------------------------------------------------------

@@ -68,6 +68,12 @@ RULES: dict[str, dict[str, Scope]] = {
     "outcomes.read": {"program_lead": "site"},
     # research: the de-identified export, and nothing else of any child
     "research.export": {"researcher": "site"},
+    # studies: the protocol and its aggregate results (counts, means, estimates; no child named)
+    "study.read": {**STAFF, "researcher": "site"},
+    "study.register": {"program_lead": "site"},
+    # a child in a study: enrolment reveals the arm only once consent and eligibility are stored
+    "study.enrol": {"program_lead": "site", "therapist": "site"},
+    "study.follow_up": STAFF,
 }
 ACTIONS: tuple[str, ...] = tuple(RULES)
 
@@ -197,6 +203,10 @@ ACTION_WORDS: dict[str, str] = {
     "audit.read": "read the audit log",
     "outcomes.read": "the program report across the site's children (statistics, no names)",
     "research.export": "the de-identified export of the site's records (no identifiers)",
+    "study.read": "a study's protocol, CONSORT flow, balance, analyses and site aggregate",
+    "study.register": "register a study, amend its protocol, close enrolment",
+    "study.enrol": "assess a child for a study and enrol them (the arm is allocated then)",
+    "study.follow_up": "record a child's trial measures, or withdraw them",
 }
 SCOPE_WORDS: dict[str, str] = {
     "any": "all",

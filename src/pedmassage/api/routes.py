@@ -13,6 +13,7 @@ from pedmassage.api import (
     research,
     screenings,
     sessions,
+    studies,
     tokens,
     users,
 )
@@ -32,6 +33,7 @@ def install(app: FastAPI) -> None:
         homecare,
         outcomes,
         research,
+        studies,
         evidence,
         tokens,
         users,
