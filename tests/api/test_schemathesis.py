@@ -212,6 +212,60 @@ STATE_RULES = (
         ("POST /api/v1/users",),
     ),
     StateRule(
+        "end_reason",
+        "a reason when ended early",
+        "a session ended early says why: the status beside it decides",
+        ("POST /api/v1/children/{child_id}/sessions",),
+    ),
+    StateRule(
+        "protocol.*",
+        "",
+        "a protocol's fields depend on each other and on what is stored (two arms of different "
+        "kinds, block sizes that fit the ratios, criteria that fit their field, sites and "
+        "instruments that exist, what an amendment may change)",
+        ("POST /api/v1/studies", "PUT /api/v1/studies/{study_code}/protocol"),
+    ),
+    StateRule(
+        "protocol",
+        "a protocol that differs",
+        "a new version must change something",
+        ("PUT /api/v1/studies/{study_code}/protocol",),
+    ),
+    StateRule(
+        "reason",
+        "",
+        "an amendment (after the first enrolment) or a child not enrolled for another reason "
+        "says why: the stored study and the decision beside it decide",
+        (
+            "PUT /api/v1/studies/{study_code}/protocol",
+            "POST /api/v1/children/{child_id}/studies/{study_code}/assessments",
+        ),
+    ),
+    StateRule(
+        "consent",
+        "guardian or self",
+        "enrolling an eligible child needs permission: the decision beside it decides",
+        ("POST /api/v1/children/{child_id}/studies/{study_code}/assessments",),
+    ),
+    StateRule(
+        "assent",
+        "",
+        "enrolling needs the child's assent, which must fit who consented",
+        ("POST /api/v1/children/{child_id}/studies/{study_code}/assessments",),
+    ),
+    StateRule(
+        "taken_at",
+        "",
+        "a trial measure falls in its time point's window after the stored enrolment",
+        ("POST /api/v1/children/{child_id}/studies/{study_code}/measures",),
+    ),
+    StateRule(
+        "study",
+        "a study with at least one child measured",
+        "a site summary needs analysed children in the stored study",
+        ("GET /api/v1/studies/{study_code}/aggregate",),
+    ),
+    StateRule(
         "*items.*",
         "",
         "a measure's items are the instrument's own, each with its own range (instrument data)",

@@ -18,7 +18,7 @@ from pedmassage.children.schemas import ChildCreate
 from pedmassage.errors import ConflictError, NotFoundError, ValidationError
 from pedmassage.research import enrolment, results, studies
 from pedmassage.research.models import Enrolment, Study
-from pedmassage.research.protocol import Protocol
+from pedmassage.research.protocol import Protocol, check_protocol
 from pedmassage.research.schemas import (
     AssessmentIn,
     StudyChange,
@@ -133,13 +133,26 @@ def test_a_lead_registers_studies_of_their_own_sites_only(db: Session, now: date
     assert refused.value.field == "protocol.sites" and refused.value.value == ["South"]
 
 
-def test_a_protocol_is_refused_unless_it_has_one_massage_and_one_control_arm() -> None:
-    bad = protocol(["North"])
-    bad["arms"][1]["kind"] = "massage"
-    with pytest.raises(ValueError, match="one massage arm and one control arm"):
-        Protocol.model_validate(bad)
-    with pytest.raises(ValueError, match="multiples of 2"):
-        Protocol.model_validate(protocol(["North"], randomization={"block_sizes": [3]}))
+@pytest.mark.parametrize(
+    ("change", "field", "allowed"),
+    [
+        ({"arms": [{"id": "a", "label": "A", "kind": "massage"}] * 2}, "protocol.arms",
+         "one massage arm and one control arm"),
+        ({"randomization": {"block_sizes": [4, 3]}}, "protocol.randomization.block_sizes[1]",
+         "multiples of 2"),
+        ({"strata": ["site", "age_band"]}, "protocol.age_band_cuts", "the ages that start"),
+        ({"eligibility": [{"field": "age_years", "op": "has", "value": 3}]},
+         "protocol.eligibility[0].op", "one of: >=, <=, >, <"),
+        ({"eligibility": [{"field": "setting", "op": "in", "value": "picu"}]},
+         "protocol.eligibility[0].value", "a list of names"),
+    ],
+)  # fmt: skip
+def test_a_protocol_whose_fields_disagree_is_refused_naming_the_field(
+    change: dict[str, Any], field: str, allowed: str
+) -> None:
+    with pytest.raises(ValidationError) as refused:
+        check_protocol(Protocol.model_validate(protocol(["North"], **change)))
+    assert refused.value.field == field and refused.value.allowed.startswith(allowed)
 
 
 def test_changes_before_the_first_enrolment_are_versions_not_amendments(

@@ -39,10 +39,14 @@ def _name(actor: Actor) -> str:
     return actor.display_name or actor.username
 
 
+def _public(db: SessionDep, study: Any, actor: Actor) -> StudyPublic:
+    return studies.to_public(db, study, reveal_blocks=actor.role == "program_lead")
+
+
 @router.get("/studies", dependencies=[allow("study.read")])
 def list_studies(db: SessionDep, actor: ActorDep) -> list[StudyPublic]:
     """The studies that include one of the asker's sites."""
-    return [studies.to_public(db, s) for s in studies.list_studies(db=db, site_ids=actor.site_ids)]
+    return [_public(db, s, actor) for s in studies.list_studies(db=db, site_ids=actor.site_ids)]
 
 
 @router.post("/studies", status_code=201, dependencies=[allow("study.register")])
@@ -52,13 +56,13 @@ def register_study(data: StudyCreate, db: SessionDep, now: NowDep, actor: ActorD
     study = studies.register_study(
         db=db, data=data, by=_name(actor), site_ids=actor.site_ids, now=now
     )
-    return studies.to_public(db, study)
+    return _public(db, study, actor)
 
 
 @router.get("/studies/{study_code}", dependencies=[allow("study.read")])
 def get_study(study_code: str, db: SessionDep, actor: ActorDep) -> StudyPublic:
     study = studies.visible_study(db=db, code=study_code, site_ids=actor.site_ids)
-    return studies.to_public(db, study)
+    return _public(db, study, actor)
 
 
 @router.put("/studies/{study_code}/protocol", dependencies=[allow("study.register")])
@@ -69,14 +73,14 @@ def change_protocol(
     study = studies.change_study(
         db=db, code=study_code, data=data, by=_name(actor), site_ids=actor.site_ids, now=now
     )
-    return studies.to_public(db, study)
+    return _public(db, study, actor)
 
 
 @router.post("/studies/{study_code}/close", dependencies=[allow("study.register")])
 def close_study(study_code: str, db: SessionDep, actor: ActorDep) -> StudyPublic:
     """Stop enrolment; the enrolled are still followed up."""
     study = studies.close_study(db=db, code=study_code, site_ids=actor.site_ids)
-    return studies.to_public(db, study)
+    return _public(db, study, actor)
 
 
 @router.get("/studies/{study_code}/results", dependencies=[allow("study.read")])

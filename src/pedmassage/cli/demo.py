@@ -27,10 +27,12 @@ def demo(
         False, "--append", help="With --scale: add the registry to a database that has children."
     ),
 ) -> None:
-    """Seed about 40 synthetic children with three months of screenings and sessions, or with
-    --scale a registry of many thousands for timing reports."""
+    """Seed about 40 synthetic children with three months of screenings and sessions and a
+    randomized trial of 60 more (DEMO-PAIN), or with --scale a registry of many thousands for
+    timing reports."""
     from pedmassage.config import get_settings
     from pedmassage.demo.seed import THERAPISTS, is_empty, seed_demo
+    from pedmassage.demo.trial import STUDY_CODE
     from pedmassage.safety import load_rulebook
 
     day = date.fromisoformat(as_of) if as_of else now().date()
@@ -55,6 +57,10 @@ def demo(
     out.print(
         f"demo: {summary.home_programs} home programs, {summary.home_logs} parent diary "
         f"entries, {summary.open_flags} open problem flags"
+    )
+    out.print(
+        f"demo: study {STUDY_CODE}, {summary.trial_enrolled} more synthetic children randomized "
+        "to massage or usual care"
     )
     out.print("demo therapists (names recorded on sessions): " + ", ".join(THERAPISTS))
 

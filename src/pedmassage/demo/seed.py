@@ -18,13 +18,12 @@ from sqlalchemy.orm import Session
 from pedmassage.children import service as children
 from pedmassage.children.models import Child
 from pedmassage.children.schemas import ChildCreate, GuardianIn
+from pedmassage.demo.delivery import give_session
 from pedmassage.demo.roster import DemoChild, roster
-from pedmassage.demo.scores import items_for
 from pedmassage.safety.contract import ConditionIn, DeviceIn, MeasurementEntry, ProcedureIn
 from pedmassage.screenings import service as screenings
 from pedmassage.screenings.schemas import ScreeningCreate
 from pedmassage.sessions import service as sessions
-from pedmassage.sessions.schemas import MeasureIn, SessionCreate
 
 if TYPE_CHECKING:
     from pedmassage.safety import RuleBook
@@ -43,6 +42,7 @@ class DemoSummary:
     home_programs: int
     home_logs: int
     open_flags: int
+    trial_enrolled: int
 
 
 def is_empty(db: Session) -> bool:
@@ -60,12 +60,13 @@ def seed_demo(
         child = _create(db, spec, as_of)
         screened, delivered, held = _sessions(db, spec, child, as_of, rng, rulebook)
         totals = [totals[0] + screened, totals[1] + delivered, totals[2] + held]
+    from pedmassage.demo.trial import seed_demo_trial
     from pedmassage.homecare.demo import seed_home_programs
 
     home = seed_home_programs(db=db, as_of=as_of, rng=rng)
-    return DemoSummary(
-        len(children), totals[0], totals[1], totals[2], home.programs, home.logs, home.open_flags
-    )
+    trial = seed_demo_trial(db=db, as_of=as_of, rng=rng, rulebook=rulebook, therapists=THERAPISTS)
+    counts = (home.programs, home.logs, home.open_flags, trial.enrolled)
+    return DemoSummary(len(children), totals[0], totals[1], totals[2], *counts)
 
 
 def _create(db: Session, spec: DemoChild, as_of: date) -> Child:
@@ -206,43 +207,20 @@ def _deliver(
     progress: float,
     rng: random.Random,
 ) -> None:
-    from pedmassage.measures import instrument
-
-    plan = screenings.plan_from_screening(db=db, screening_id=screening_id, goals=spec.goals)
-    pressure = max((r.pressure for r in plan.regions), default=0)
-    # One pressure is documented per session: gentle-only regions are left out when it is above 1.
-    regions = [r.site for r in plan.regions if pressure <= 1 or r.pressure > 1]
-    tool = instrument(sessions.suitable_pain_instruments(child, when)[0])
     pre_level = max(0.05, spec.baseline * (1 - 0.35 * progress) + rng.uniform(-0.08, 0.08))
     post_level = max(0.0, pre_level - rng.uniform(0.1, 0.25))
-    record = sessions.record_session(
-        db=db,
-        child_id=child.id,
-        now=when + timedelta(hours=1),
+    record = give_session(
+        db,
+        child=child,
+        screening_id=screening_id,
         goals=spec.goals,
-        data=SessionCreate(
-            screening_id=screening_id,
-            therapist=therapist,
-            started_at=when + timedelta(minutes=5),
-            minutes=max(1, int(plan.total_minutes)),
-            pressure=pressure,
-            regions=regions,
-            technique=plan.regions[0].technique if plan.regions else "still hold",
-            guardian_consent_by=f"Parent of {spec.name} (synthetic), in person",
-            child_assent=True if _asked(spec, child, when) else None,
-            pre=MeasureIn(instrument=tool.id, items=items_for(tool, pre_level, rng)),
-            post=MeasureIn(instrument=tool.id, items=items_for(tool, post_level, rng)),
-            response=rng.choice(
-                (
-                    "settled",
-                    "relaxed, eyes closed",
-                    "asked for more back",
-                    "fell asleep",
-                    "chatty, then calm",
-                )
-            ),
-            cues=rng.sample(("relaxed", "eye_contact", "smiling", "asks_for_more"), 2),
-        ),
+        therapist=therapist,
+        when=when,
+        guardian=f"Parent of {spec.name} (synthetic)",
+        assent=True if _asked(spec, child, when) else None,
+        pre_level=pre_level,
+        post_level=post_level,
+        rng=rng,
     )
     if rng.random() < 0.9:  # most notes are signed the same day; a few wait for the therapist
         sessions.sign_session(

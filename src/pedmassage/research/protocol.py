@@ -17,8 +17,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field
 
+from pedmassage.errors import ValidationError
 from pedmassage.inbound import Inbound, Text
 
 ArmKind = Literal["massage", "control"]
@@ -40,7 +41,8 @@ FIELD_OPERATORS: dict[str, tuple[str, ...]] = {
 """Which comparisons make sense for each profile field: an age is compared by size, a setting by
 name, a flag by truth, a list of coded conditions by membership."""
 
-Slug = Annotated[Text, Field(min_length=1, max_length=40, pattern=r"^[a-z][a-z0-9_-]*$")]
+Slug = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[a-z][a-z0-9_-]*$")]
+"""An arm's id: lower-case letters, digits, ``_`` and ``-`` (the pattern leaves no room for NUL)."""
 
 
 class Arm(Inbound):
@@ -75,25 +77,6 @@ class Criterion(Inbound):
     value: float | bool | Text | list[Annotated[Text, Field(max_length=60)]] = Field(
         description="A number, true/false, a name, or a list of names (for in / not_in)."
     )
-
-    @model_validator(mode="after")
-    def _fits_the_field(self) -> Criterion:
-        allowed = FIELD_OPERATORS[self.field]
-        if self.op not in allowed:
-            raise ValueError(f"op for {self.field} must be one of: {', '.join(allowed)}")
-        if self.field in NUMERIC_FIELDS and (isinstance(self.value, bool | str | list)):
-            raise ValueError(f"value for {self.field} must be a number")
-        if self.field in FLAG_FIELDS and not isinstance(self.value, bool):
-            raise ValueError(f"value for {self.field} must be true or false")
-        wants_list = self.op in ("in", "not_in")
-        if self.field in CHOICE_FIELDS and wants_list != isinstance(self.value, list):
-            raise ValueError(
-                f"value for {self.field} {self.op} must be "
-                + ("a list of names" if wants_list else "one name")
-            )
-        if self.field in LIST_FIELDS and not isinstance(self.value, str):
-            raise ValueError(f"value for {self.field} must be one condition code")
-        return self
 
     def words(self) -> str:
         value = ", ".join(self.value) if isinstance(self.value, list) else self.value
@@ -148,27 +131,13 @@ class Protocol(Inbound):
     primary_outcome: Outcome
     secondary_outcomes: list[Outcome] = Field(default_factory=list, max_length=10)
     target_sample_size: int = Field(ge=4, le=100_000)
-
-    @model_validator(mode="after")
-    def _consistent(self) -> Protocol:
-        kinds = sorted(arm.kind for arm in self.arms)
-        if kinds != ["control", "massage"]:
-            raise ValueError("arms must be one massage arm and one control arm")
-        if self.arms[0].id == self.arms[1].id:
-            raise ValueError("arms must have different ids")
-        if len(set(self.strata)) != len(self.strata):
-            raise ValueError("strata must not repeat a factor")
-        if "age_band" in self.strata and not self.age_band_cuts:
-            raise ValueError("age_band_cuts are needed when strata include age_band")
-        if self.age_band_cuts != sorted(set(self.age_band_cuts)):
-            raise ValueError("age_band_cuts must be increasing and different")
-        unit = sum(arm.ratio for arm in self.arms)
-        for size in self.randomization.block_sizes:
-            if size <= 0 or size % unit or size > 24:
-                raise ValueError(
-                    f"block sizes must be multiples of {unit} (the arms' ratios) up to 24"
-                )
-        return self
+    evidence_claim: Text | None = Field(
+        None,
+        max_length=80,
+        description="The evidence library's claim this study informs (e.g. oncology.pain): its "
+        "page shows the study's result beside the published studies, marked as local and "
+        "unpublished, never pooled with them.",
+    )
 
     @property
     def control(self) -> Arm:
@@ -180,6 +149,58 @@ class Protocol(Inbound):
 
     def arm(self, arm_id: str) -> Arm:
         return next(arm for arm in self.arms if arm.id == arm_id)
+
+
+def check_protocol(protocol: Protocol, field: str = "protocol") -> None:
+    """What the fields of a protocol must satisfy together, each refusal naming the field's full
+    path: one massage arm and one control arm with different ids, strata without repeats, age
+    bands when stratifying by age, block sizes that hold every arm its share, and criteria whose
+    operator and value fit the profile field they read."""
+    arms = protocol.arms
+    if sorted(arm.kind for arm in arms) != ["control", "massage"]:
+        raise ValidationError(
+            f"{field}.arms", [a.kind for a in arms], "one massage arm and one control arm"
+        )
+    if arms[0].id == arms[1].id:
+        raise ValidationError(f"{field}.arms[1].id", arms[1].id, f"an id other than {arms[0].id}")
+    if len(set(protocol.strata)) != len(protocol.strata):
+        raise ValidationError(f"{field}.strata", protocol.strata, "each factor at most once")
+    if "age_band" in protocol.strata and not protocol.age_band_cuts:
+        raise ValidationError(
+            f"{field}.age_band_cuts", [], "the ages that start each band, e.g. [3, 12]"
+        )
+    if protocol.age_band_cuts != sorted(set(protocol.age_band_cuts)):
+        raise ValidationError(
+            f"{field}.age_band_cuts", protocol.age_band_cuts, "increasing ages, each once"
+        )
+    unit = sum(arm.ratio for arm in arms)
+    for index, size in enumerate(protocol.randomization.block_sizes):
+        if size <= 0 or size % unit or size > 24:
+            raise ValidationError(
+                f"{field}.randomization.block_sizes[{index}]",
+                size,
+                f"multiples of {unit} (the sum of the arms' ratios) up to 24",
+            )
+    for index, criterion in enumerate(protocol.eligibility):
+        _check_criterion(criterion, f"{field}.eligibility[{index}]")
+
+
+def _check_criterion(criterion: Criterion, field: str) -> None:
+    allowed = FIELD_OPERATORS[criterion.field]
+    if criterion.op not in allowed:
+        raise ValidationError(f"{field}.op", criterion.op, "one of: " + ", ".join(allowed))
+    value = criterion.value
+    if criterion.field in NUMERIC_FIELDS and isinstance(value, bool | str | list):
+        raise ValidationError(f"{field}.value", value, "a number")
+    if criterion.field in FLAG_FIELDS and not isinstance(value, bool):
+        raise ValidationError(f"{field}.value", value, "true or false")
+    wants_list = criterion.op in ("in", "not_in")
+    if criterion.field in CHOICE_FIELDS and wants_list != isinstance(value, list):
+        raise ValidationError(
+            f"{field}.value", value, "a list of names" if wants_list else "one name"
+        )
+    if criterion.field in LIST_FIELDS and not isinstance(value, str):
+        raise ValidationError(f"{field}.value", value, "one condition code")
 
 
 FROZEN_AFTER_ENROLMENT = ("arms", "strata", "age_band_cuts", "randomization", "primary_outcome")

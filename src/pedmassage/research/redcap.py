@@ -178,7 +178,7 @@ def dictionary_csv(
 ) -> str:
     """The data dictionary as the CSV REDCap's Data Dictionary page uploads."""
     rows = data_dictionary(instruments=instruments, identifiers=identifiers)
-    return _csv(DICTIONARY_HEADERS, [[row[h] for h in DICTIONARY_HEADERS] for row in rows])
+    return csv_text(DICTIONARY_HEADERS, [[row[h] for h in DICTIONARY_HEADERS] for row in rows])
 
 
 def _row(name: str, form: str, kind: str, label: str, **cells: str) -> dict[str, str]:
@@ -289,7 +289,7 @@ def flat_records(*, rows: Sequence[FormRow]) -> str:
         headers += [field_name(instrument_id=inst.id, key=item.key) for item in inst.items]
         headers.append(f"{form_name(inst=inst)}_complete")
     lines = [_flat_line(row, headers, longitudinal, repeating) for row in rows]
-    return _csv(headers, lines)
+    return csv_text(headers, lines)
 
 
 def _forms_in_order(rows: Sequence[FormRow]) -> list[Instrument]:
@@ -346,10 +346,10 @@ def allocation_table_csv(*, assignments: Sequence[Allocation], strata_fields: Se
         if any(cell.strip() == "" for cell in line):
             raise ValidationError(f"assignments[{n}]", line, "a coded value in every column")
         lines.append(line)
-    return _csv(headers, lines)
+    return csv_text(headers, lines)
 
 
-def _csv(headers: Sequence[str], lines: Sequence[Sequence[str]]) -> str:
+def csv_text(headers: Sequence[str], lines: Sequence[Sequence[str]]) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(headers)

@@ -421,12 +421,61 @@ def site_aggregate_document(
     """The non-disclosive summary this installation shares for pooling (``research aggregate``):
     the intention-to-treat rows of the primary outcome, summarised by arm and stratum."""
     protocol = protocol_of(study)
+    rows = outcome_rows(protocol, participants(db, study))
+    if not rows:
+        raise ValidationError(
+            "study",
+            study.code,
+            f"a study with at least one child measured at baseline and on day "
+            f"{protocol.primary_outcome.day}: there is nothing to share yet",
+        )
     return site_aggregate(
         study=study.code,
         protocol_version=study.version,
         site=site,
         outcome=protocol.primary_outcome.label,
-        rows=outcome_rows(protocol, participants(db, study)),
+        rows=rows,
         reference_arm=protocol.control.id,
         min_cell=min_cell,
     )
+
+
+@dataclass(frozen=True)
+class LocalResult:
+    """A study of this program that informs an evidence claim: its primary analysis as of today,
+    for the claim's page, where it is shown apart from the published studies."""
+
+    code: str
+    title: str
+    status: str
+    outcome: str
+    randomized: int
+    itt: AnalysisPublic
+
+
+def local_evidence(
+    db: Session, claim_id: str, site_ids: frozenset[str] | None, today: date
+) -> list[LocalResult]:
+    """The program's own studies linked to ``claim_id`` that the asker may see. They are local,
+    unpublished and unreviewed, and measured on the instrument's own scale (a mean difference),
+    so the page never adds them to the published pooled estimate."""
+    from pedmassage.research.studies import list_studies
+
+    found: list[LocalResult] = []
+    for study in list_studies(db=db, site_ids=site_ids):
+        protocol = protocol_of(study)
+        if protocol.evidence_claim != claim_id:
+            continue
+        people = participants(db, study)
+        found.append(
+            LocalResult(
+                code=study.code,
+                title=study.title,
+                status=study.status,
+                outcome=f"{protocol.primary_outcome.instrument_id} on day "
+                f"{protocol.primary_outcome.day}",
+                randomized=len(people),
+                itt=_analysis_public(analyse(protocol, people, per_protocol=False)),
+            )
+        )
+    return found

@@ -13,8 +13,9 @@ from pedmassage.inbound import ITEM_KEYS, Inbound, ItemKey, Text
 from pedmassage.research.protocol import Protocol
 
 StudyCode = Annotated[
-    Text, Field(min_length=2, max_length=40, pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
+    str, Field(min_length=2, max_length=40, pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
 ]
+"""A study's code, as used in paths and file names (the pattern leaves no room for NUL)."""
 Decision = Literal["enrol", "declined", "other"]
 Consent = Literal["guardian", "self"]
 Assent = Literal["given", "not_able", "not_applicable"]
@@ -87,6 +88,10 @@ class StudyPublic(BaseModel):
     status: str
     version: int
     protocol: Protocol
+    blocks_concealed: bool = Field(
+        description="Block sizes are shown only to the program lead: knowing them lets the last "
+        "assignment of a block be guessed."
+    )
     site_names: dict[str, str]
     registered_by: str
     registered_at: datetime

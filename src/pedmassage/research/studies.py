@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from pedmassage.errors import ConflictError, NotFoundError, ValidationError
 from pedmassage.research.models import Enrolment, Study, StudyVersion
-from pedmassage.research.protocol import FROZEN_AFTER_ENROLMENT, Protocol
+from pedmassage.research.protocol import FROZEN_AFTER_ENROLMENT, Protocol, check_protocol
 from pedmassage.research.schemas import StudyChange, StudyCreate, StudyPublic, VersionPublic
 from pedmassage.sites.models import Site
 from pedmassage.sites.service import find_site
@@ -155,12 +155,29 @@ def list_studies(*, db: Session, site_ids: frozenset[str] | None) -> list[Study]
     return [s for s in studies if site_ids is None or set(protocol_of(s).sites) & site_ids]
 
 
+def open_for(*, db: Session, site_id: str, child_id: str) -> list[Study]:
+    """The enrolling studies of the child's site the child is not enrolled in: what the child's
+    page offers to assess them for."""
+    enrolled = set(db.scalars(select(Enrolment.study_id).where(Enrolment.child_id == child_id)))
+    return [
+        s
+        for s in list_studies(db=db, site_ids=frozenset({site_id}))
+        if s.status == "enrolling" and s.id not in enrolled
+    ]
+
+
 def protocol_of(study: Study) -> Protocol:
     return Protocol.model_validate(study.protocol)
 
 
-def to_public(db: Session, study: Study) -> StudyPublic:
+def to_public(db: Session, study: Study, *, reveal_blocks: bool = False) -> StudyPublic:
+    """The study as shown. Block sizes are concealed unless ``reveal_blocks`` (the lead who
+    manages the protocol): whoever enrols and knows the sizes can guess the last assignment of
+    each block (Schulz & Grimes 2002, Lancet 359:515-519)."""
     protocol = protocol_of(study)
+    if not reveal_blocks:
+        hidden = protocol.randomization.model_copy(update={"block_sizes": []})
+        protocol = protocol.model_copy(update={"randomization": hidden})
     versions = db.scalars(
         select(StudyVersion).where(StudyVersion.study_id == study.id).order_by(StudyVersion.version)
     )
@@ -172,6 +189,7 @@ def to_public(db: Session, study: Study) -> StudyPublic:
         status=study.status,
         version=study.version,
         protocol=protocol,
+        blocks_concealed=not reveal_blocks,
         site_names=site_names(db, protocol.sites),
         registered_by=study.registered_by,
         registered_at=study.registered_at,
@@ -207,9 +225,11 @@ def _resolved(
             raise ValidationError(f"{field}.sites[{index}]", site, f"one of: {names}") from None
         if found.id not in resolved:
             resolved.append(found.id)
+    check_protocol(protocol, field)
     checked = protocol.model_copy(update={"sites": resolved})
     _check_sites(db, checked, site_ids, f"{field}.sites")
     _check_instruments(checked, field)
+    _check_claim(checked, field)
     return checked
 
 
@@ -227,6 +247,21 @@ def _check_sites(
             "only sites you lead: a study of other "
             "sites is registered by their lead, or pooled with `research aggregate` and `pool`",
         )
+
+
+def _check_claim(protocol: Protocol, field: str) -> None:
+    from pedmassage.evidence.catalogue import catalogue
+
+    if protocol.evidence_claim is None:
+        return
+    try:
+        catalogue().claim(protocol.evidence_claim)
+    except NotFoundError:
+        raise ValidationError(
+            f"{field}.evidence_claim",
+            protocol.evidence_claim,
+            "a claim of the evidence library, e.g. oncology.pain or hospital.anxiety",
+        ) from None
 
 
 def _check_instruments(protocol: Protocol, field: str) -> None:

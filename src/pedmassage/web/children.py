@@ -163,6 +163,7 @@ def child_profile(
 ) -> Response:
     """Everything needed at the bedside before touching the child, on one page."""
     from pedmassage.web.homecare import home_program_section
+    from pedmassage.web.studies import child_studies_section
 
     child = service.get_child(db=db, child_id=child_id)
     public = service.to_public(child, now.date())
@@ -181,6 +182,9 @@ def child_profile(
             "charts": charts,
             "may_set_goals": actor.role in roles_allowed("child.goals_of_care"),
             "outcomes": child_outcomes(db=db, child_id=child.id),
+            "studies": child_studies_section(
+                db=db, child_id=child.id, site_id=child.site_id, actor=actor
+            ),
             **_growth(db, child.id, public.observations),
             "home": home_program_section(
                 db=db,

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from markupsafe import Markup
 
+from pedmassage.access.policy import Target, decide
 from pedmassage.errors import ValidationError
 from pedmassage.evidence import documents, listing, plots, pooling
 from pedmassage.evidence.catalogue import catalogue
@@ -16,8 +17,10 @@ from pedmassage.evidence.handouts import handout
 from pedmassage.evidence.model import DOMAIN_NAMES
 from pedmassage.evidence.summaries import claim_result, design_and_size
 from pedmassage.evidence.synthesis import synthesize
-from pedmassage.http import allow
+from pedmassage.http import ActorDep, allow
+from pedmassage.research.results import local_evidence
 from pedmassage.stats import MEASURES, METHODS, TESTS
+from pedmassage.web.deps import NowDep, PageDb
 from pedmassage.web.forms import Errors, FormDep, FormInput, domain_errors
 from pedmassage.web.rendering import render
 
@@ -53,14 +56,22 @@ def evidence_topic(topic_id: str, request: Request) -> Response:
 
 
 @router.get("/evidence/claims/{claim_id}")
-def evidence_claim(claim_id: str, request: Request) -> Response:
-    """The claim, its grade and reasons, the forest and funnel plots, and its studies' RoB 2."""
+def evidence_claim(
+    claim_id: str, request: Request, db: PageDb, now: NowDep, actor: ActorDep
+) -> Response:
+    """The claim, its grade and reasons, the forest and funnel plots, and its studies' RoB 2;
+    for those who may read the program's studies, the program's own trials of the claim beside
+    them, marked as local and unpublished."""
     s = synthesize(claim_id)
+    local = []
+    if decide(actor, "study.read", Target()).allowed:
+        local = local_evidence(db, claim_id, actor.site_ids, now.date())
     context = {
         "s": s,
         "result": claim_result(s),
         "domains": DOMAIN_NAMES,
         "design_and_size": design_and_size,
+        "local": local,
     }
     return render(request, "evidence/claim.html", context)
 

@@ -17,6 +17,7 @@ from pedmassage.web import (
     research,
     screenings,
     sessions,
+    studies,
 )
 from pedmassage.web.rendering import STATIC_DIR
 
@@ -29,4 +30,5 @@ def install(app: FastAPI) -> None:
     app.include_router(homecare.router)
     app.include_router(outcomes.router)
     app.include_router(research.router)
+    app.include_router(studies.router)
     app.include_router(evidence.router)
