@@ -212,6 +212,18 @@ STATE_RULES = (
         ("POST /api/v1/users",),
     ),
     StateRule(
+        "*",
+        "on or after the child's birth",
+        "a measure is taken after the stored child's birth (at the session's time when it gives "
+        "none of its own)",
+        (
+            "POST /api/v1/children/{child_id}/sessions",
+            "POST /api/v1/sessions/{session_id}/start",
+            "POST /api/v1/sessions/{session_id}/complete",
+            "POST /api/v1/sessions/{session_id}/end-early",
+        ),
+    ),
+    StateRule(
         "end_reason",
         "a reason when ended early",
         "a session ended early says why: the status beside it decides",

@@ -330,3 +330,19 @@ def test_documenting_a_session_at_once_reads_the_child_and_the_screening_once(
     reads = [s for s in statements if s.startswith("select")]
     assert sum(" from children " in f"{s} " for s in reads) == 1
     assert sum(" from screenings " in f"{s} " for s in reads) == 1
+
+
+def test_a_measure_dated_before_the_childs_birth_is_refused_naming_its_time(
+    db: Session, now: datetime
+) -> None:
+    """A measure's time comes from its own ``taken_at`` or else the session's; either way a
+    time before birth is refused naming the field it came from (never an internal age)."""
+    child_id = make_child(db, now)
+    screening_id = screen(db, child_id, now)
+    taken = {"instrument": "nrs_11", "items": {"score": 3}, "taken_at": "2001-01-01T09:00:00Z"}
+    bad = session(screening_id, now, pre=taken)
+    with pytest.raises(ValidationError) as err, db.begin_nested():
+        service.record_session(db=db, child_id=child_id, data=bad, now=now + timedelta(hours=1))
+    assert err.value.field == "pre.taken_at"
+    assert "the child's birth" in err.value.allowed
+    assert stored_sessions(db) == 0

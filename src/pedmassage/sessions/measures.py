@@ -41,6 +41,10 @@ def screened_sedated(record: SessionRecord) -> bool:
     return sedated(ScreeningInput.model_validate(record.screening.input))
 
 
+_SESSION_TIME = {"pre": "started_at", "post": "ended_at"}
+"""Which of the session's times a measure without its own time is taken at."""
+
+
 def add_pre(record: SessionRecord, child: Child, measure: MeasureIn, on: datetime) -> None:
     """The 'before' measure, taken at ``on`` unless it says when."""
     record.measures.append(_scored("pre", measure, child, on, screened_sedated(record)))
@@ -64,6 +68,12 @@ def _scored(
     from pedmassage.measures import score
 
     taken_at = measure.taken_at or on
+    if taken_at.date() < child.birth_date:
+        # Named by the field the time came from: the measure's own, or the session's start or end.
+        field = f"{timepoint}.taken_at" if measure.taken_at else _SESSION_TIME[timepoint]
+        raise ValidationError(
+            field, taken_at.isoformat(), f"on or after the child's birth ({child.birth_date})"
+        )
     suitable = suitable_pain_instruments(child, taken_at, sedated=sedated)
     if measure.instrument not in suitable:
         raise ValidationError(
