@@ -70,6 +70,25 @@ class Settings(BaseSettings):
     )
     host: str = Field(default="127.0.0.1", description="Address `pedmassage serve` binds to.")
     port: int = Field(default=8000, ge=1, le=65535, description="Port `pedmassage serve` binds to.")
+    cds_issuers: dict[str, str] = Field(
+        default_factory=dict,
+        description="The CDS Hooks clients (EHRs) trusted to call the CDS services, as JSON: each "
+        "JWT issuer (`iss`) with the URL or the file path of its JWK Set, e.g. "
+        '{"https://ehr.example.org": "https://ehr.example.org/.well-known/jwks.json"}. '
+        "Empty (the default): every hook call is refused with 401.",
+    )
+    cds_base_url: str | None = Field(
+        default=None,
+        description="The public base URL the EHR calls the CDS services at "
+        "(https://pedmassage.example.org); a JWT's `aud` must be this plus "
+        "/cds-services/<id>. By default the URL the request came to.",
+    )
+    cds_fetch_timeout_seconds: float = Field(
+        default=2.0,
+        gt=0,
+        le=30,
+        description="How long a CDS call waits for the EHR's FHIR server or a JWK Set URL.",
+    )
 
 
 def analytics_folder(settings: Settings) -> Path:

@@ -73,6 +73,7 @@ KNOWLEDGE_PARAMS = {
     "table": "instruments",
     "chart": "change",
     "study_code": "NO-SUCH-STUDY",
+    "service_id": "pedmassage-massage-screening",
 }
 """Path parameters naming no child's record: real entries of the evidence library, a table and a
 chart of the program report, and a study (which names no child; none is registered here)."""
@@ -392,6 +393,10 @@ def spare_account(engine: Any, site_id: str) -> str:
 # --- the requests ----------------------------------------------------------------------------
 
 ANONYMOUS = "anonymous"
+JWT_AUTHENTICATED = ("/cds-services/{service_id}",)
+"""Routes open to everyone under the policy that authenticate the caller themselves: a CDS hook
+call and its feedback need the EHR's signed JWT (CDS Hooks, "Trusting CDS Clients"), which no
+person's login or token is, so they answer 401 whoever asks."""
 
 
 @dataclass(frozen=True)
@@ -468,7 +473,10 @@ def test_each_route_answers_each_person_exactly_as_the_policy_decides(
     allowed, reason = expected(case, world)
     response = send(case, world)
     status = response.status_code
-    if allowed:
+    if allowed and case.route.path.startswith(JWT_AUTHENTICATED):
+        assert status == 401, f"{case}: a CDS call without the EHR's JWT answered {status}"
+        assert response.json()["detail"][0]["field"] == "Authorization"
+    elif allowed:
         assert status not in (401, 403), f"{case}: allowed ({reason}) but refused: {response.text}"
         assert not response.headers.get("location", "").startswith("/login?next=")
     elif case.role == ANONYMOUS and case.route.is_api:

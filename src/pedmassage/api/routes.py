@@ -5,8 +5,10 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from pedmassage.api import (
+    cds_hooks,
     children,
     evidence,
+    fhir,
     health,
     homecare,
     outcomes,
@@ -28,6 +30,7 @@ def install(app: FastAPI) -> None:
     for module in (
         health,
         children,
+        fhir,
         screenings,
         sessions,
         homecare,
@@ -35,6 +38,7 @@ def install(app: FastAPI) -> None:
         research,
         studies,
         evidence,
+        cds_hooks,
         tokens,
         users,
     ):

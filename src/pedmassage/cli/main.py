@@ -12,6 +12,7 @@ from pedmassage.cli import (
     db,
     demo,
     evidence,
+    fhir,
     homecare,
     measures,
     outcomes,
@@ -38,6 +39,7 @@ app.add_typer(evidence.app, name="evidence")
 app.add_typer(homecare.app, name="homecare")
 app.add_typer(outcomes.app, name="outcomes")
 app.add_typer(research.app, name="research")
+app.add_typer(fhir.app, name="fhir")
 app.add_typer(audit.app, name="audit")
 app.add_typer(access.site_app, name="site")
 app.add_typer(access.user_app, name="user")
