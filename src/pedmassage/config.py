@@ -68,6 +68,13 @@ class Settings(BaseSettings):
         description="The site secret (at least 32 random bytes) that keys pseudonyms and date "
         "shifts in de-identified exports; without it no export is made.",
     )
+    research_min_cell: int = Field(
+        default=5,
+        ge=2,
+        le=50,
+        description="The smallest count a study's shared aggregate shows: smaller cells are "
+        "suppressed; a request may ask for more, never fewer.",
+    )
     host: str = Field(default="127.0.0.1", description="Address `pedmassage serve` binds to.")
     port: int = Field(default=8000, ge=1, le=65535, description="Port `pedmassage serve` binds to.")
     cds_issuers: dict[str, str] = Field(

@@ -272,6 +272,12 @@ STATE_RULES = (
         ("POST /api/v1/children/{child_id}/studies/{study_code}/measures",),
     ),
     StateRule(
+        "min_cell",
+        "",
+        "the smallest shared cell may not go under the program's setting (a deployment's policy)",
+        ("GET /api/v1/studies/{study_code}/aggregate",),
+    ),
+    StateRule(
         "study",
         "a study with at least one child measured",
         "a site summary needs analysed children in the stored study",

@@ -200,3 +200,14 @@ def test_an_amendment_after_enrolment_needs_a_reason(client: TestClient) -> None
     assert amended.status_code == 200
     assert amended.json()["versions"][-1]["amendment"] is True
     assert switched.status_code == 422 and "protocol.primary_outcome" in switched.text
+
+
+def test_a_shared_aggregate_never_shows_cells_under_the_programs_floor(client: TestClient) -> None:
+    """The smallest cell is the program's setting (5 by default): a request may ask for more
+    suppression, never less."""
+    register(client)
+    with client.acting_as(*LEAD):
+        lower = client.get("/api/v1/studies/API-1/aggregate", params={"min_cell": 3})
+    assert lower.status_code == 422
+    assert lower.json()["detail"][0]["field"] == "min_cell"
+    assert "5 or more" in lower.json()["detail"][0]["allowed"]

@@ -343,7 +343,10 @@ def test_results_show_the_consort_rows_balance_and_analyses(
 def aggregates(
     cli: Invoke, sqlite_template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> list[Path]:
-    """The same trial run at three installations, each writing its aggregate document."""
+    """The same trial run at three installations, each writing its aggregate document; these
+    small synthetic sites set their smallest shared cell to 3 (the setting is the floor)."""
+    monkeypatch.setenv("PEDMASSAGE_RESEARCH_MIN_CELL", "3")
+    get_settings.cache_clear()
     written: list[Path] = []
     for n, site in enumerate(("North", "South", "East"), start=1):
         installation = Installation(tmp_path / f"{site}.sqlite3", sqlite_template, monkeypatch)

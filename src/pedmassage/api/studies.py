@@ -32,7 +32,15 @@ router = APIRouter(route_class=StrictJSONRoute, prefix="/api/v1", tags=["studies
 SVG: dict[int | str, dict[str, Any]] = {
     200: {"description": "The diagram", "content": {"image/svg+xml": {}}}
 }
-MinCell = Annotated[int, Query(ge=2, le=50, description="Cells under this many are suppressed.")]
+MinCell = Annotated[
+    int | None,
+    Query(
+        ge=2,
+        le=50,
+        description="Cells under this many are suppressed (default and floor: "
+        "the program's setting, PEDMASSAGE_RESEARCH_MIN_CELL).",
+    ),
+]
 
 
 def _name(actor: Actor) -> str:
@@ -108,14 +116,18 @@ def site_aggregate(
     study_code: str,
     db: SessionDep,
     actor: ActorDep,
+    request: Request,
     site: Annotated[str, Query(min_length=1, max_length=60, pattern=r"^[^\x00]*$")] = "site",
-    min_cell: MinCell = 5,
+    min_cell: MinCell = None,
 ) -> dict[str, Any]:
     """The non-disclosive summary this installation shares for pooling (as `research
     aggregate` writes it): per arm and stratum counts, means and SDs, small cells suppressed,
     and the site's ANCOVA estimate with its variance."""
     study = studies.visible_study(db=db, code=study_code, site_ids=actor.site_ids)
-    return results.site_aggregate_document(db, study, site=site, min_cell=min_cell)
+    floor = request.app.state.settings.research_min_cell
+    return results.site_aggregate_document(
+        db, study, site=site, min_cell=floor if min_cell is None else min_cell, floor=floor
+    )
 
 
 @router.get("/children/{child_id}/studies", dependencies=[allow("child.read")])

@@ -407,19 +407,28 @@ def aggregate(
         "study's sites here, joined with ' + ').",
     ),
     min_cell: int = typer.Option(
-        5, "--min-cell", min=2, max=50, help="Counts under this many are suppressed."
+        None,
+        "--min-cell",
+        min=2,
+        max=50,
+        help="Counts under this many are suppressed (default and floor: "
+        "PEDMASSAGE_RESEARCH_MIN_CELL, 5).",
     ),
 ) -> None:
     """The non-disclosive summary of this installation's trial, for pooling with other sites:
     counts, means and SDs per arm and stratum with small cells suppressed, and the site's own
     ANCOVA estimate with its variance. No child's row leaves in it."""
+    from pedmassage.config import get_settings
     from pedmassage.research import results, studies
 
     at = now()
     with database() as db:
         found = studies.get_study(db=db, code=study)
         label = site if site is not None else _site_label(db, found.code)
-        document = results.site_aggregate_document(db, found, site=label, min_cell=min_cell)
+        floor = get_settings().research_min_cell
+        document = results.site_aggregate_document(
+            db, found, site=label, min_cell=floor if min_cell is None else min_cell, floor=floor
+        )
         event = operator_event("study.aggregate", f"study {found.code}: aggregate as {label}")
         _audit(db, event, at)
     _write_text(output, json.dumps(document, indent=2, ensure_ascii=False) + "\n", "--output")

@@ -416,11 +416,15 @@ def consort_diagram(db: Session, study: Study, today: date) -> str:
 
 
 def site_aggregate_document(
-    db: Session, study: Study, *, site: str, min_cell: int
+    db: Session, study: Study, *, site: str, min_cell: int, floor: int | None = None
 ) -> dict[str, Any]:
     """The non-disclosive summary this installation shares for pooling (``research aggregate``):
     the intention-to-treat rows of the primary outcome, summarised by arm and stratum."""
     protocol = protocol_of(study)
+    if floor is not None and min_cell < floor:
+        raise ValidationError(
+            "min_cell", min_cell, f"{floor} or more (the program's smallest shared cell)"
+        )
     rows = outcome_rows(protocol, participants(db, study))
     if not rows:
         raise ValidationError(

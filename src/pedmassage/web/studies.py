@@ -77,11 +77,12 @@ def consort_svg(study_code: str, db: PageDb, now: NowDep, actor: ActorDep) -> Re
 
 
 @router.get("/studies/{study_code}/aggregate.json", dependencies=[allow("study.read")])
-def aggregate(study_code: str, db: PageDb, actor: ActorDep) -> Response:
+def aggregate(study_code: str, request: Request, db: PageDb, actor: ActorDep) -> Response:
     import json
 
     study = studies.visible_study(db=db, code=study_code, site_ids=actor.site_ids)
-    document = results.site_aggregate_document(db, study, site="site", min_cell=5)
+    floor = request.app.state.settings.research_min_cell
+    document = results.site_aggregate_document(db, study, site="site", min_cell=floor)
     return Response(
         json.dumps(document, indent=2),
         media_type="application/json",
