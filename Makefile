@@ -1,27 +1,50 @@
 # The two commands: `make run` (app on SQLite with demo data) and `make test` (everything green).
+#
+# `make run` installs only what the app needs to run (`pip install -e .`); test, lint, fmt and bench
+# also install the development tools (`.[dev]`). Each install has its own stamp in the venv, so a
+# venv made by `make run` gets the tools at the first `make test`, and one made by `make test`
+# serves `make run` as it is (the tools include everything the app needs).
+#
+# Where `make run` listens: `make run HOST=... PORT=...` on make's command line is explicit and wins
+# (passed as --host/--port). Otherwise `pedmassage serve` chooses the port from PEDMASSAGE_PORT,
+# else PORT (from the environment), else 8000, and the address from PEDMASSAGE_HOST, else
+# 127.0.0.1 (a HOST in the environment is ignored: some shells set it to the machine's name).
 PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-stamp
+RUN_STAMP := $(VENV)/.run-stamp
+DEV_STAMP := $(VENV)/.dev-stamp
 NODE_STAMP := node_modules/.installed-stamp
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-HOST ?= 127.0.0.1
-PORT ?= 8000
+explicit = $(filter command line,$(origin $(1)))
+SERVE_OPTIONS := $(if $(call explicit,HOST), --host $(HOST))$(if $(call explicit,PORT), --port $(PORT))
 
-.PHONY: run test lint fmt bench install chromium node clean
+.PHONY: run test lint fmt bench install install-run chromium node clean
 
-$(STAMP): pyproject.toml
+define make_venv
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
+endef
+
+$(RUN_STAMP): pyproject.toml
+	$(make_venv)
+	$(BIN)/python -m pip install -q -e .
+	touch $(RUN_STAMP)
+
+# A full install is also a run install: both stamps.
+$(DEV_STAMP): pyproject.toml
+	$(make_venv)
 	$(BIN)/python -m pip install -q -e '.[dev]'
-	touch $(STAMP)
+	touch $(DEV_STAMP) $(RUN_STAMP)
 
-install: $(STAMP)
+install-run: $(RUN_STAMP)
 
-run: install
+install: $(DEV_STAMP)
+
+run: install-run
 	PEDMASSAGE_DEMO=true $(BIN)/pedmassage db upgrade
 	PEDMASSAGE_DEMO=true $(BIN)/pedmassage demo --if-empty
-	PEDMASSAGE_DEMO=true $(BIN)/pedmassage serve --host $(HOST) --port $(PORT)
+	PEDMASSAGE_DEMO=true $(BIN)/pedmassage serve$(SERVE_OPTIONS)
 
 # Test-only npm packages (the FHIR R4 JSON schema), at the versions package-lock.json pins.
 $(NODE_STAMP): package.json package-lock.json

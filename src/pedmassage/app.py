@@ -3,6 +3,10 @@
 This module composes the two edges and is the only one that knows both: the API never imports the
 web app, nor the web app the API. Each edge answers errors in its own way (JSON for the API, a page
 for the web app); one handler per error sends each request's error to the edge it came through.
+
+The interactive API documentation at ``/api/docs`` is served from the app's own files (Swagger UI
+from the ``swagger-ui-bundle-v2`` package, its start-up script from ``web/static/apidocs``): a
+hospital network without internet access must still be able to show it.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ from datetime import datetime
 
 from fastapi import FastAPI, Request
 from sqlalchemy import Engine
-from starlette.responses import PlainTextResponse, Response
+from starlette.responses import HTMLResponse, PlainTextResponse, Response
 from starlette.types import Receive, Scope, Send
 
 from pedmassage import __version__
@@ -40,7 +44,7 @@ def create_app(
     app = FastAPI(
         title="pedmassage",
         version=__version__,
-        docs_url="/api/docs",
+        docs_url=None,  # served by _install_api_docs from the app's own files, never a CDN
         openapi_url="/api/openapi.json",
         redoc_url=None,
         description="Pediatric massage therapy: screening, plans, session records, outcomes.",
@@ -50,11 +54,64 @@ def create_app(
     app.state.settings = settings
     app.state.rulebook = load_rulebook(settings.policy_file)
     routes.install(app)
+    _install_api_docs(app)
     pages.install(app)
     _route_errors(app)
     app.add_middleware(BodyLimit, max_bytes=settings.max_request_bytes, too_large=_too_large)
     app.add_middleware(SecurityHeaders)
     return app
+
+
+API_DOCS = "/api/docs"
+"""The interactive API documentation page; its assets are the files under ``/api/docs/``."""
+API_DOCS_ASSETS = ("pedmassage.web", "static/apidocs")
+"""The package folder with the docs page's own start-up script, beside Swagger UI's files."""
+
+_API_DOCS_PAGE = """<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>{title} API</title>
+<link rel="stylesheet" href="{assets}/swagger-ui.css">
+<link rel="icon" type="image/png" href="{assets}/favicon-32x32.png">
+</head>
+<body>
+<div id="swagger-ui" data-openapi-url="{openapi}"></div>
+<script src="{assets}/swagger-ui-bundle.js"></script>
+<script src="{assets}/swagger-init.js"></script>
+</body>
+</html>
+"""
+"""No inline script: Swagger UI is started by a file, so the page needs no ``'unsafe-inline'``."""
+
+
+def _install_api_docs(app: FastAPI) -> None:
+    """Swagger UI at ``/api/docs``, every asset from this app's origin.
+
+    FastAPI's own page loads Swagger UI from a public CDN and starts it with an inline script:
+    blank on a network without internet access, and at odds with a script-src of ``'self'``. The
+    assets are mounted under the page's own path, so the viewer and its files stay one
+    unpoliced path (they carry no one's data) and nothing else is opened up.
+    """
+    from html import escape
+
+    from fastapi.staticfiles import StaticFiles
+    from swagger_ui_bundle import swagger_ui_path
+
+    openapi_url = app.openapi_url or ""
+
+    async def docs_page(request: Request) -> HTMLResponse:
+        root = str(request.scope.get("root_path", "")).rstrip("/")
+        page = _API_DOCS_PAGE.format(
+            title=escape(app.title),
+            assets=escape(root + API_DOCS),
+            openapi=escape(root + openapi_url),
+        )
+        return HTMLResponse(page)
+
+    app.add_route(API_DOCS, docs_page, include_in_schema=False)
+    assets = StaticFiles(directory=str(swagger_ui_path), packages=[API_DOCS_ASSETS])
+    app.mount(API_DOCS, assets, name="api-docs")
 
 
 def _route_errors(app: FastAPI) -> None:

@@ -57,7 +57,7 @@ NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 PASSWORD = "violet-harbour-lantern-42"
 UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
-NOT_POLICED = frozenset({"/api/openapi.json", "/api/docs", "/docs/oauth2-redirect", "/static"})
+NOT_POLICED = frozenset({"/api/openapi.json", "/api/docs", "/static"})
 """The API's own description, its viewer and the style sheets: no data of anyone's."""
 
 RECORD_PARAMS = ("session_id", "screening_id", "program_id", "flag_id", "child_id")

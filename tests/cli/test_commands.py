@@ -7,39 +7,18 @@ import json
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 from typer.testing import Result
 
 Invoke = Callable[..., Result]
+ChildFile = Callable[..., Path]
 
 
-def child_json(tmp_path: Path, **overrides: Any) -> Path:
-    now = datetime.now(UTC)
-    data = {
-        "display_name": "Cli Child",
-        "birth_date": "2016-02-20",
-        "sex": "male",
-        "ward": "Ward 4",
-        "conditions": [{"code": "juvenile_idiopathic_arthritis"}],
-        "vitals": [
-            {
-                "code": "temperature",
-                "value": 36.7,
-                "unit": "Cel",
-                "taken_at": (now - timedelta(hours=1)).isoformat(),
-            }
-        ],
-        **overrides,
-    }
-    path = tmp_path / "child.json"
-    path.write_text(json.dumps(data))
-    return path
-
-
-def test_the_bedside_flow_from_the_command_line(cli: Invoke, tmp_path: Path) -> None:
+def test_the_bedside_flow_from_the_command_line(
+    child_file: ChildFile, cli: Invoke, tmp_path: Path
+) -> None:
     assert cli("db", "upgrade").exit_code == 0
-    added = cli("child", "add", "--file", str(child_json(tmp_path)))
+    added = cli("child", "add", "--file", str(child_file()))
     assert added.exit_code == 0, added.output
     child_id = added.output.strip()
     listed = cli("child", "list", "--ward", "Ward 4")
@@ -74,19 +53,21 @@ def test_the_bedside_flow_from_the_command_line(cli: Invoke, tmp_path: Path) -> 
 
 
 def test_a_bad_profile_exits_2_naming_the_field_and_stores_nothing(
-    cli: Invoke, tmp_path: Path
+    child_file: ChildFile, cli: Invoke, tmp_path: Path
 ) -> None:
     cli("db", "upgrade")
-    bad = child_json(tmp_path, devices=[{"kind": "picc", "site": "elbow"}])
+    bad = child_file(devices=[{"kind": "picc", "site": "elbow"}])
     result = cli("child", "add", "--file", str(bad))
     assert result.exit_code == 2
     assert "devices[0].site" in result.output
     assert "Cli Child" not in cli("child", "list").output
 
 
-def test_an_import_with_one_bad_profile_stores_none(cli: Invoke, tmp_path: Path) -> None:
+def test_an_import_with_one_bad_profile_stores_none(
+    child_file: ChildFile, cli: Invoke, tmp_path: Path
+) -> None:
     cli("db", "upgrade")
-    good = json.loads(child_json(tmp_path).read_text())
+    good = json.loads(child_file().read_text())
     bad = {**good, "display_name": "Bad", "gestational_age_weeks": 20}
     path = tmp_path / "many.json"
     path.write_text(json.dumps([good, bad]))
@@ -146,7 +127,7 @@ def test_demo_seeds_once_and_if_empty_is_safe_to_repeat(cli: Invoke) -> None:
 
 
 def test_a_ward_census_screens_every_child_on_the_ward_without_storing(
-    cli: Invoke, tmp_path: Path
+    child_file: ChildFile, cli: Invoke, tmp_path: Path
 ) -> None:
     cli("db", "upgrade")
     now = datetime.now(UTC)
@@ -158,9 +139,9 @@ def test_a_ward_census_screens_every_child_on_the_ward_without_storing(
             "taken_at": (now - timedelta(hours=1)).isoformat(),
         }
     ]
-    cli("child", "add", "--file", str(child_json(tmp_path, display_name="Well")))
-    cli("child", "add", "--file", str(child_json(tmp_path, display_name="Febrile", vitals=fever)))
-    cli("child", "add", "--file", str(child_json(tmp_path, display_name="Elsewhere", ward="NICU")))
+    cli("child", "add", "--file", str(child_file(display_name="Well")))
+    cli("child", "add", "--file", str(child_file(display_name="Febrile", vitals=fever)))
+    cli("child", "add", "--file", str(child_file(display_name="Elsewhere", ward="NICU")))
     result = cli("screen", "--ward", "Ward 4", "--json")
     assert result.exit_code == 0, result.output
     rows = json.loads(result.output)
@@ -170,9 +151,11 @@ def test_a_ward_census_screens_every_child_on_the_ward_without_storing(
     assert "Febrile" in table.output and "Elsewhere" not in table.output
 
 
-def test_the_session_lifecycle_from_the_command_line(cli: Invoke, tmp_path: Path) -> None:
+def test_the_session_lifecycle_from_the_command_line(
+    child_file: ChildFile, cli: Invoke, tmp_path: Path
+) -> None:
     cli("db", "upgrade")
-    child_id = cli("child", "add", "--file", str(child_json(tmp_path))).output.strip()
+    child_id = cli("child", "add", "--file", str(child_file())).output.strip()
     screening = json.loads(
         cli(
             "screen",
@@ -224,13 +207,13 @@ def test_the_session_lifecycle_from_the_command_line(cli: Invoke, tmp_path: Path
 
 
 def test_the_operator_is_audited_for_every_command_on_the_database(
-    cli: Invoke, tmp_path: Path
+    child_file: ChildFile, cli: Invoke, tmp_path: Path
 ) -> None:
     """The command line is the machine's operator, and is audited as such, child by child."""
     import json
 
     assert cli("db", "upgrade").exit_code == 0
-    added = cli("child", "add", "--file", str(child_json(tmp_path)))
+    added = cli("child", "add", "--file", str(child_file()))
     child_id = added.output.strip()
     assert cli("child", "show", child_id).exit_code == 0
 

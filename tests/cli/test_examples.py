@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from tests.cli.conftest import Invoke
+from typer.testing import Result
 
 from pedmassage.config import get_settings
 from pedmassage.db import make_engine, unit_of_work
 from pedmassage.migrations import upgrade
 from pedmassage.sites.service import add_site
 
+Invoke = Callable[..., Result]
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 

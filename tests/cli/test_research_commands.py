@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import csv
 import json
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
+from typer.testing import Result
 
 from pedmassage.config import get_settings
 from pedmassage.db import make_engine, unit_of_work
@@ -17,8 +19,10 @@ from pedmassage.migrations import upgrade
 from pedmassage.models import Child
 from pedmassage.research.redcap import DICTIONARY_HEADERS
 
+Invoke = Callable[..., Result]
 
-def test_sample_size_for_d_half_and_power_90_is_gpowers_86_per_group(cli) -> None:
+
+def test_sample_size_for_d_half_and_power_90_is_gpowers_86_per_group(cli: Invoke) -> None:
     result = cli("research", "power", "--test", "two-sample-t", "--effect-size", "0.5",
                  "--alpha", "0.05", "--power", "0.9")  # fmt: skip
     assert result.exit_code == 0, result.output
@@ -27,7 +31,7 @@ def test_sample_size_for_d_half_and_power_90_is_gpowers_86_per_group(cli) -> Non
     assert found["achieved_power"] == pytest.approx(0.9032, abs=1e-4)
 
 
-def test_paired_and_two_proportion_designs(cli) -> None:
+def test_paired_and_two_proportion_designs(cli: Invoke) -> None:
     paired = json.loads(
         cli("research", "power", "--test", "paired-t", "--effect-size", "0.5").output
     )
@@ -36,13 +40,13 @@ def test_paired_and_two_proportion_designs(cli) -> None:
     assert two.exit_code == 0 and json.loads(two.output)["n_per_group"] > 0
 
 
-def test_an_unknown_test_is_refused_with_exit_2(cli) -> None:
+def test_an_unknown_test_is_refused_with_exit_2(cli: Invoke) -> None:
     result = cli("research", "power", "--test", "anova", "--effect-size", "0.5")
     assert result.exit_code == 2
     assert "two-sample-t" in result.output
 
 
-def test_the_redcap_dictionary_has_redcaps_18_columns(cli, tmp_path: Path) -> None:
+def test_the_redcap_dictionary_has_redcaps_18_columns(cli: Invoke, tmp_path: Path) -> None:
     out = tmp_path / "dictionary.csv"
     assert cli("research", "redcap-dictionary", "--output", str(out)).exit_code == 0
     with out.open(encoding="utf-8") as f:
@@ -53,7 +57,7 @@ def test_the_redcap_dictionary_has_redcaps_18_columns(cli, tmp_path: Path) -> No
 
 
 @pytest.fixture()
-def demo_db(cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+def demo_db(cli: Invoke, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     url = get_settings().database_url
     upgrade(url)
     engine = make_engine(url)
@@ -82,7 +86,9 @@ def _identifiers(url: str) -> set[str]:
     return found
 
 
-def test_the_deidentified_export_holds_no_identifier(cli, demo_db: str, tmp_path: Path) -> None:
+def test_the_deidentified_export_holds_no_identifier(
+    cli: Invoke, demo_db: str, tmp_path: Path
+) -> None:
     out = tmp_path / "export"
     result = cli("research", "export", "--deidentified", "--format", "csv", "--output", str(out))
     assert result.exit_code == 0, result.output
@@ -108,7 +114,7 @@ def test_the_deidentified_export_holds_no_identifier(cli, demo_db: str, tmp_path
 
 
 def test_pseudonyms_are_stable_and_each_childs_intervals_are_kept(
-    cli, demo_db: str, tmp_path: Path
+    cli: Invoke, demo_db: str, tmp_path: Path
 ) -> None:
     from pedmassage.research.deidentify import KeyedIds
     from pedmassage.sessions.models import SessionRecord
@@ -140,7 +146,9 @@ def test_pseudonyms_are_stable_and_each_childs_intervals_are_kept(
     assert shifted and shifted == true
 
 
-def test_without_a_site_secret_there_is_no_export(cli, tmp_path: Path, monkeypatch) -> None:
+def test_without_a_site_secret_there_is_no_export(
+    cli: Invoke, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delenv("PEDMASSAGE_RESEARCH_SECRET_FILE", raising=False)
     get_settings.cache_clear()
     result = cli("research", "export", "--deidentified", "--output", str(tmp_path / "x"))

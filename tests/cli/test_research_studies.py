@@ -10,14 +10,13 @@ import json
 import random
 import shutil
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import select
-from tests.cli.conftest import Invoke
 from typer.testing import Result
 
 from pedmassage.audit.models import AuditEntry
@@ -31,6 +30,7 @@ from pedmassage.research.schemas import AssessmentIn, StudyMeasureIn
 from pedmassage.sites.service import add_site
 from pedmassage.stats.randomization import allocation_sequence
 
+Invoke = Callable[..., Result]
 THERAPIST = enrolment.Asker(name="Tess Therapist", role="therapist", address="test")
 
 

@@ -4,11 +4,14 @@ kept, a repeated key is refused, and the refusal names the field's full path wit
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from tests.cli.conftest import Invoke
-from tests.cli.test_commands import child_json
+from typer.testing import Result
+
+Invoke = Callable[..., Result]
+ChildFile = Callable[..., Path]
 
 
 @pytest.mark.parametrize(
@@ -21,18 +24,20 @@ from tests.cli.test_commands import child_json
     ],
 )
 def test_a_value_of_the_wrong_type_or_size_is_refused_by_its_path(
-    cli: Invoke, tmp_path: Path, change: dict[str, object], field: str
+    child_file: ChildFile, cli: Invoke, tmp_path: Path, change: dict[str, object], field: str
 ) -> None:
     cli("db", "upgrade")
-    result = cli("child", "add", "--file", str(child_json(tmp_path, **change)))
+    result = cli("child", "add", "--file", str(child_file(**change)))
     assert result.exit_code == 2, result.output
     assert field in result.output
     assert "Cli" not in cli("child", "list").output
 
 
-def test_a_key_given_twice_in_a_file_is_refused(cli: Invoke, tmp_path: Path) -> None:
+def test_a_key_given_twice_in_a_file_is_refused(
+    child_file: ChildFile, cli: Invoke, tmp_path: Path
+) -> None:
     cli("db", "upgrade")
-    path = child_json(tmp_path)
+    path = child_file()
     text = path.read_text()
     path.write_text(text[: text.rindex("}")] + ', "display_name": "Other"}')
     json.loads(path.read_text())  # a JSON parser alone would take the last copy

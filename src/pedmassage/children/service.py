@@ -500,3 +500,10 @@ def _guardian(g: GuardianIn) -> Guardian:
     return Guardian(
         name=g.name, relationship_to_child=g.relationship, legal_authority=g.legal_authority
     )
+
+
+def child_ids_starting(*, db: Session, prefix: str, limit: int = 11) -> list[str]:
+    """Child ids that start with ``prefix`` (ids are upper-case ULIDs, so the prefix is read in
+    any case), at most ``limit``: what a command line needs to accept a short id."""
+    wanted = Child.id.startswith(prefix.upper(), autoescape=True)
+    return list(db.scalars(select(Child.id).where(wanted).order_by(Child.id).limit(limit)))

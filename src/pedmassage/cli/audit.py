@@ -7,7 +7,9 @@ The output is a contract other tools rely on:
   (``ok``, ``entries_checked``, ``first_broken_seq``, ``reason``, ``last_hash``) with the same
   exit codes.
 * ``audit show --child ID`` prints who read or wrote that child's record, oldest first, as a table
-  (``--json``: a list of entries). The command line is the machine's operator, so this look at a
+  (``--json``: a list of entries). ID may be a stored child's first characters (at least 4); an
+  id that names no stored child is looked up as given, and may have no entries.
+  The command line is the machine's operator, so this look at a
   child's history is itself recorded, as ``operator:<OS user>`` from ``cli``.
 """
 
@@ -25,6 +27,7 @@ from pedmassage.cli.common import (
     now,
     operator_event,
     print_json,
+    resolve_id,
 )
 
 if TYPE_CHECKING:
@@ -67,7 +70,9 @@ def verify(as_json: bool = typer.Option(False, "--json", help="Print as JSON."))
 @app.command("show")
 @handles_errors
 def show(
-    child: str = typer.Option(..., "--child", help="Child id."),
+    child: str = typer.Option(
+        ..., "--child", help="Child id, or its first characters (at least 4)."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print as JSON."),
 ) -> None:
     """Who read or wrote a child's record, oldest first (this look is recorded too)."""
@@ -75,6 +80,7 @@ def show(
     from pedmassage.audit.schemas import AuditEntryPublic
 
     with database() as db:
+        child = resolve_id(db, "child", child, "--child", unknown_ok=True)
         found = service.child_history(db=db, child_id=child)
         entries = [AuditEntryPublic.model_validate(entry) for entry in found]
         service.append(db=db, event=_operator_read(child), at=now())

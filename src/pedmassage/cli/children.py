@@ -7,7 +7,18 @@ from pathlib import Path
 
 import typer
 
-from pedmassage.cli.common import console, database, handles_errors, now, print_json, read_input
+from pedmassage.cli.common import (
+    CHILD_ID_HELP,
+    console,
+    database,
+    fitted_table,
+    handles_errors,
+    now,
+    print_json,
+    read_input,
+    resolve_id,
+    resolve_ward,
+)
 
 app = typer.Typer(help="Child profiles.", no_args_is_help=True, rich_markup_mode=None)
 
@@ -23,7 +34,7 @@ def add(
     from pedmassage.children import service
     from pedmassage.children.schemas import ChildCreate
 
-    data = read_input(file, ChildCreate)
+    data = read_input(file, ChildCreate, "--file")
     with database() as db:
         child = service.create_child(db=db, data=data, now=now())
         typer.echo(child.id)
@@ -38,50 +49,67 @@ def import_many(
     from pedmassage.children import service
     from pedmassage.children.schemas import ChildProfiles
 
-    profiles = read_input(file, ChildProfiles).root
+    profiles = read_input(file, ChildProfiles, "FILE").root
     with database() as db:
         ids = [service.create_child(db=db, data=p, now=now()).id for p in profiles]
     for ident in ids:
         typer.echo(ident)
 
 
+WIDE = 100
+"""At this many columns or more, a list has room for every column; below it, less useful ones go."""
+
+
 @app.command("list")
 @handles_errors
 def list_(
-    ward: str | None = typer.Option(None, help="Only this ward."),
+    ward: str | None = typer.Option(None, help="Only this ward (any case)."),
     limit: int | None = typer.Option(None, min=1, help="At most this many children (default all)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the children as JSON."),
 ) -> None:
-    """Children with age, stage, ward and conditions, read a page at a time."""
-    from rich.table import Table
+    """Children with age, stage, ward and conditions, read a page at a time.
+
+    Ids are printed whole: every next command needs one. On a narrow terminal the stage (which
+    the age implies) is left out and the other columns fold."""
+    from dataclasses import asdict
 
     from pedmassage.children import service
 
-    table = Table("id", "name", "age", "stage", "ward", "conditions")
+    out = console()
+    wide = out.width >= WIDE
+    columns = ("id", "name", "age", "stage", "ward", "conditions")
+    table = fitted_table(*(c for c in columns if wide or c != "stage"), ruled=True)
+    rows: list[dict[str, object]] = []
     today = now().date()
     with database() as db:
-        for p in service.iter_listings(db=db, ward=ward, as_of=today, limit=limit):
+        chosen = None if ward is None else resolve_ward(db, ward)
+        for p in service.iter_listings(db=db, ward=chosen, as_of=today, limit=limit):
+            if as_json:
+                rows.append(asdict(p))
+                continue
+            cells = (p.id, p.display_name, p.age_label, p.stage, p.ward or p.setting)
             table.add_row(
-                p.id,
-                p.display_name,
-                p.age_label,
-                p.stage,
-                p.ward or p.setting,
+                *(cells if wide else cells[:3] + cells[4:]),
                 ", ".join(p.conditions),
             )
-    console().print(table)
+    if as_json:
+        print_json(rows)
+        return
+    out.print(table)
 
 
 @app.command("show")
 @handles_errors
 def show(
-    child_id: str = typer.Argument(..., help="Child id."),
+    child_id: str = typer.Argument(..., help=CHILD_ID_HELP),
     as_json: bool = typer.Option(False, "--json", help="Print the profile as JSON."),
 ) -> None:
     """One child's profile with ages computed for today."""
     from pedmassage.children import service
 
     with database() as db:
-        p = service.to_public(service.get_child(db=db, child_id=child_id), now().date())
+        whole = resolve_id(db, "child", child_id, "CHILD_ID")
+        p = service.to_public(service.get_child(db=db, child_id=whole), now().date())
     if as_json:
         print_json(p.model_dump(mode="json"))
         return
@@ -100,7 +128,7 @@ def show(
 @app.command("observe")
 @handles_errors
 def observe(
-    child_id: str = typer.Argument(..., help="Child id."),
+    child_id: str = typer.Argument(..., help=CHILD_ID_HELP),
     category: str = typer.Option(..., help="lab or vital."),
     code: str = typer.Option(..., help="e.g. platelets, anc, inr, temperature, weight."),
     value: float = typer.Option(..., help="The value, in the unit given."),
@@ -116,14 +144,15 @@ def observe(
     when = taken_at.replace(tzinfo=taken_at.tzinfo or UTC) if taken_at else now()
     data = MeasurementEntry(code=code, value=value, unit=unit, taken_at=when)
     with database() as db:
-        service.add_observation(db=db, child_id=child_id, category=category, data=data, now=now())
+        whole = resolve_id(db, "child", child_id, "CHILD_ID")
+        service.add_observation(db=db, child_id=whole, category=category, data=data, now=now())
     typer.echo(f"recorded {code} {value:g} {unit}")
 
 
 @app.command("goals")
 @handles_errors
 def goals(
-    child_id: str = typer.Argument(..., help="Child id."),
+    child_id: str = typer.Argument(..., help=CHILD_ID_HELP),
     goals_of_care: str = typer.Argument(..., help="curative or comfort."),
     set_by: str = typer.Option(
         ..., "--by", help="The physician or program lead who set them, as recorded."
@@ -136,7 +165,8 @@ def goals(
 
     data = GoalsOfCareUpdate.model_validate({"goals_of_care": goals_of_care})
     with database() as db:
+        whole = resolve_id(db, "child", child_id, "CHILD_ID")
         child = service.set_goals_of_care(
-            db=db, child_id=child_id, data=data, set_by=set_by, now=now()
+            db=db, child_id=whole, data=data, set_by=set_by, now=now()
         )
         typer.echo(f"goals of care: {child.goals_of_care} (set by {set_by})")

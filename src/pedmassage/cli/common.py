@@ -10,12 +10,13 @@ from contextvars import ContextVar
 from datetime import UTC, datetime
 from functools import wraps
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, NoReturn, ParamSpec, TypeVar
 
 import typer
 
 if TYPE_CHECKING:
     from rich.console import Console
+    from rich.table import Table
     from sqlalchemy.orm import Session
 
     from pedmassage.audit.service import AuditEvent
@@ -74,24 +75,47 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
-def read_input(path: Path, shape: type[Shape]) -> Shape:
+def read_input(path: Path, shape: type[Shape], option: str = "--file") -> Shape:
     """A file (or standard input when the path is ``-``) read as ``shape``, as strictly as the
     API reads a request: JSON types are kept (``"150"`` is not a number), a repeated key is
-    refused, and every refusal names the field's full path."""
+    refused, and every refusal names the field's full path.
+
+    ``option`` is how the command names the file (``--file``, ``--input``, ``FILE``), so a file
+    that cannot be read is refused in the words the person typed, with exit code 2."""
     from pydantic import TypeAdapter
 
     from pedmassage.inbound import parse_json
 
-    raw = sys.stdin.buffer.read() if str(path) == "-" else path.read_bytes()
+    raw = sys.stdin.buffer.read() if str(path) == "-" else read_bytes(path, option)
     parse_json(raw)
     return TypeAdapter(shape).validate_json(raw, strict=True)
+
+
+def read_bytes(path: Path, option: str) -> bytes:
+    """The file's bytes, or exit 2 naming the option and the path: a mistyped path is the most
+    common slip at a terminal and deserves one line, not a traceback."""
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        fail(option, f"cannot read {path}: {exc.strerror or exc}")
+    raise AssertionError("unreachable")
+
+
+def read_text(path: Path, option: str) -> str:
+    """The file as UTF-8 text, or exit 2 naming the option, the path and why."""
+    data = read_bytes(path, option)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        fail(option, f"cannot read {path}: not UTF-8 text ({exc.reason} at byte {exc.start})")
+    raise AssertionError("unreachable")
 
 
 def print_json(data: Any) -> None:
     typer.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
 
 
-def fail(field: str, message: str) -> None:
+def fail(field: str, message: str) -> NoReturn:
     from rich.markup import escape
 
     console(stderr=True).print(
@@ -172,3 +196,150 @@ def operator_event(action: str, resource: str, child_id: str | None = None) -> A
         address="cli",
         outcome="done",
     )
+
+
+IdKind = Literal["child", "session", "screening"]
+MIN_PREFIX = 4
+"""The shortest prefix of an id looked up: fewer characters match too much to be worth reading."""
+SHOWN_MATCHES = 10
+
+
+def resolve_id(
+    db: Session, kind: IdKind, given: str, option: str, *, unknown_ok: bool = False
+) -> str:
+    """The whole id of a child, session or screening given whole or as an unambiguous prefix.
+
+    Ids are 26 characters, too long to type at the bedside, so a command takes the first few
+    (at least :data:`MIN_PREFIX`, in any case). A whole id is looked up first and costs one read;
+    only a miss is matched as a prefix. An ambiguous prefix exits 2 listing the ids it matches,
+    an unknown one exits 2 naming ``option``. A resolved child becomes the child the command's
+    audit entry names, so the log always holds whole ids.
+
+    ``unknown_ok`` keeps an id that matches nothing as given, for a command whose contract
+    answers an unknown id with an empty result (the audit log outlives what it names).
+    """
+    from pedmassage.errors import NotFoundError
+
+    text = given.strip()
+    try:
+        _exact(db, kind, text)
+        found = text
+    except NotFoundError:
+        found = _by_prefix(db, kind, text, option, unknown_ok=unknown_ok)
+    if kind == "child":
+        action, params = _COMMAND.get()
+        _COMMAND.set((action, {**params, "child_id": found}))
+    return found
+
+
+def _exact(db: Session, kind: IdKind, ident: str) -> None:
+    """Raise :class:`~pedmassage.errors.NotFoundError` unless ``ident`` is a stored whole id."""
+    if kind == "child":
+        from pedmassage.children.service import child_site
+
+        child_site(db=db, child_id=ident)
+    elif kind == "session":
+        from pedmassage.sessions.service import get_session
+
+        get_session(db=db, session_id=ident)
+    else:
+        from pedmassage.screenings.service import get_screening
+
+        get_screening(db=db, screening_id=ident)
+
+
+def _by_prefix(db: Session, kind: IdKind, prefix: str, option: str, *, unknown_ok: bool) -> str:
+    if unknown_ok and len(prefix) < MIN_PREFIX:
+        return prefix
+    if len(prefix) < MIN_PREFIX:
+        fail(option, f"no {kind} has the id {prefix!r} (give the whole id or at least "
+             f"{MIN_PREFIX} of its first characters)")  # fmt: skip
+    matches = _ids_starting(db, kind, prefix)
+    if not matches:
+        if unknown_ok:
+            return prefix
+        fail(option, f"no {kind} has an id starting {prefix!r}")
+    if len(matches) > 1:
+        shown = ", ".join(matches[:SHOWN_MATCHES])
+        more = " and more" if len(matches) > SHOWN_MATCHES else ""
+        fail(option, f"{prefix!r} starts {len(matches)} {kind} ids: {shown}{more}; give more "
+             "characters")  # fmt: skip
+    return matches[0]
+
+
+def _ids_starting(db: Session, kind: IdKind, prefix: str) -> list[str]:
+    """The stored ids of ``kind`` starting with ``prefix``, one more than are shown at most."""
+    limit = SHOWN_MATCHES + 1
+    if kind == "child":
+        from pedmassage.children.service import child_ids_starting
+
+        return child_ids_starting(db=db, prefix=prefix, limit=limit)
+    if kind == "session":
+        from pedmassage.sessions.service import session_ids_starting
+
+        return session_ids_starting(db=db, prefix=prefix, limit=limit)
+    from pedmassage.screenings.service import screening_ids_starting
+
+    return screening_ids_starting(db=db, prefix=prefix, limit=limit)
+
+
+def resolve_ward(db: Session, given: str) -> str:
+    """The stored name of a ward given in any case (``nicu`` is ``NICU``).
+
+    A name that is no ward exits 2 listing the wards there are, instead of printing an empty
+    table that looks like a ward with nobody on it.
+    """
+    from pedmassage.children.service import wards
+    from pedmassage.sites.service import list_sites
+
+    known = wards(db=db, site_ids=frozenset(s.id for s in list_sites(db=db)))
+    if given in known:
+        return given
+    same = [w for w in known if w.casefold() == given.strip().casefold()]
+    if len(same) == 1:
+        return same[0]
+    allowed = ", ".join(same or known) or "none yet (no child has a ward)"
+    fail("--ward", f"{given!r} is not a ward; wards: {allowed}")
+
+
+ID_WIDTH = 26
+"""Every id is a 26-character ULID."""
+
+
+def fitted_table(
+    *columns: str,
+    ids: tuple[str, ...] = ("id",),
+    id_width: int = ID_WIDTH,
+    whole: tuple[str, ...] = (),
+    title: str | None = None,
+    ruled: bool = False,
+) -> Table:
+    """A Rich table that fits the terminal's width (Rich reads ``COLUMNS``).
+
+    The id columns are printed whole, never wrapped or cut, because the next command needs the
+    id (``id_width`` reserves their width: a shrinking table never takes it back); ``whole``
+    columns are short values best kept on one line. Every other column folds onto more lines
+    instead of being cut short with an ellipsis. A ``ruled`` table keeps Rich's cell borders,
+    for output that scripts already split on ``│``; the others spend no width on borders.
+    """
+    from rich import box
+    from rich.table import Table
+
+    table = (
+        Table(title=title)
+        if ruled
+        else Table(box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True, title=title)
+    )
+    for column in columns:
+        if column in ids:
+            table.add_column(column, no_wrap=True, min_width=id_width)
+        elif column in whole:
+            table.add_column(column, no_wrap=True)
+        else:
+            table.add_column(column, overflow="fold")
+    return table
+
+
+CHILD_ID_HELP = "Child id, or its first characters (at least 4)."
+SESSION_ID_HELP = "Session id, or its first characters (at least 4)."
+SCREENING_ID_HELP = "Screening id (whole)."

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from pedmassage.cli.common import console, fail, handles_errors, print_json
+from pedmassage.cli.common import console, fail, handles_errors, print_json, read_text
 
 if TYPE_CHECKING:
     from pedmassage.evidence.plots import Image, PlotKind
@@ -68,8 +68,32 @@ def pool(
     method: str = typer.Option("REML", help=METHOD_HELP),
     test: str = typer.Option("z", help=TEST_HELP),
 ) -> None:
-    """Pool the studies of a CSV file and print the result as JSON (metafor's numbers)."""
-    print_json(_pooled(input_file, (measure, method, test)).as_json())
+    """Pool the studies of a CSV file and print the result as JSON (metafor's numbers).
+
+    For a ratio (RR, OR) the JSON is on the log scale, as metafor reports it, so a line on
+    standard error also gives the pooled ratio and its CI on their own scale, with the log value
+    named as such: a log risk ratio of -0.71 read as a ratio would be absurd."""
+    pooled = _pooled(input_file, (measure, method, test))
+    print_json(pooled.as_json())
+    if pooled.measure.upper() in RATIOS:
+        console(stderr=True).print(_ratio_line(pooled), soft_wrap=True)
+
+
+RATIOS = ("RR", "OR")
+
+
+def _ratio_line(pooled: PooledTable) -> str:
+    """``RR 0.49 (95% CI 0.34 to 0.70); log RR -0.7145 (95% CI ...)``: the ratio first, then
+    the log value the JSON holds, labelled as such."""
+    import math
+
+    name, r = pooled.measure.upper(), pooled.result
+    level = f"{r.level * 100:g}% CI"
+    return (
+        f"{name} {math.exp(r.estimate):.2f} ({level} {math.exp(r.ci_low):.2f} to "
+        f"{math.exp(r.ci_high):.2f}); log {name} {r.estimate:.4f} ({level} {r.ci_low:.4f} to "
+        f"{r.ci_high:.4f}): the JSON above is on the log scale"
+    )
 
 
 @app.command("forest")
@@ -148,7 +172,7 @@ def _pooled(input_file: Path, options: tuple[str, str, str]) -> PooledTable:
     from pedmassage.errors import ValidationError
     from pedmassage.evidence.pooling import pool_study_table
 
-    text = _read(input_file)
+    text = read_text(input_file, "--input")
     measure, method, test = options
     try:
         pooled = pool_study_table(
@@ -157,17 +181,6 @@ def _pooled(input_file: Path, options: tuple[str, str, str]) -> PooledTable:
     except ValidationError as exc:
         fail(exc.field, exc.message.removeprefix(f"{exc.field}: "))
     return pooled
-
-
-def _read(input_file: Path) -> str:
-    try:
-        text = input_file.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        fail(
-            "input",
-            f"cannot read {input_file}: {exc.strerror if isinstance(exc, OSError) else exc}",
-        )
-    return text
 
 
 def _claim_id(claim: str | None) -> str:
@@ -182,5 +195,8 @@ def _write(data: bytes, fmt: str, output: Path | None) -> None:
             fail("output", f"{fmt} is binary: give --output FILE")
         typer.echo(data.decode(), nl=False)
         return
-    output.write_bytes(data)
+    try:
+        output.write_bytes(data)
+    except OSError as exc:
+        fail("--output", f"cannot write {output}: {exc.strerror or exc}")
     console(stderr=True).print(f"wrote {output} ({len(data)} bytes)")

@@ -13,7 +13,16 @@ from typing import TYPE_CHECKING, ParamSpec, TypeVar
 
 import typer
 
-from pedmassage.cli.common import console, database, fail, handles_errors, now, print_json
+from pedmassage.cli.common import (
+    CHILD_ID_HELP,
+    console,
+    database,
+    fail,
+    handles_errors,
+    now,
+    print_json,
+    resolve_id,
+)
 
 if TYPE_CHECKING:
     from pedmassage.homecare.access import Viewer
@@ -41,7 +50,7 @@ def _viewer(guardian: str | None, staff: str | None) -> Viewer:
 @app.command("care-team")
 @handles_errors
 def care_team(
-    child_id: str = typer.Argument(..., help="Child id."),
+    child_id: str = typer.Argument(..., help=CHILD_ID_HELP),
     add: str = typer.Option(None, "--add", help="Put this member of staff on the care team."),
     role: str = typer.Option("therapist", help="therapist, nurse, physician, child_life, other."),
     staff: str = typer.Option(None, help="With your name: also list the parents' guardian ids."),
@@ -52,6 +61,7 @@ def care_team(
     from pedmassage.homecare.schemas import CareTeamMemberCreate
 
     with database() as db:
+        child_id = resolve_id(db, "child", child_id, "CHILD_ID")
         if add is not None:
             data = CareTeamMemberCreate.model_validate({"staff_name": add, "role": role})
             service.add_care_team_member(
@@ -73,10 +83,10 @@ def care_team(
 @app.command("prescribe")
 @handles_errors
 def prescribe(
-    child_id: str = typer.Argument(..., help="Child id."),
+    child_id: str = typer.Argument(..., help=CHILD_ID_HELP),
     staff: str = typer.Option(..., help=STAFF_HELP),
     goal: list[str] = typer.Option(["relaxation"], help="Goals (repeat): sleep, pain, …"),
-    screening: str = typer.Option(None, help="Screening id (default: the latest)."),
+    screening: str = typer.Option(None, help="Screening id, whole (default: the latest)."),
     minutes: int = typer.Option(None, help="Shorten the routine to this many minutes."),
     per_week: int = typer.Option(None, help="Sessions a week (default: the protocol's dose)."),
     weeks: int = typer.Option(None, help="Weeks (default: the protocol's dose)."),
@@ -87,12 +97,15 @@ def prescribe(
     from pedmassage.homecare.public import program_public
 
     with database() as db:
+        rests_on = (
+            None if screening is None else resolve_id(db, "screening", screening, "--screening")
+        )
         program = program_public(
             service.prescribe_home_program(
                 db=db,
-                child_id=child_id,
+                child_id=resolve_id(db, "child", child_id, "CHILD_ID"),
                 prescribed_by=staff,
-                screening_id=screening,
+                screening_id=rests_on,
                 goals=goal,
                 minutes=minutes,
                 sessions_per_week=per_week,
@@ -109,7 +122,7 @@ def prescribe(
 @app.command("show")
 @handles_errors
 def show(
-    child_id: str = typer.Argument(..., help="Child id."),
+    child_id: str = typer.Argument(..., help=CHILD_ID_HELP),
     guardian: str = typer.Option(None, help=GUARDIAN_HELP),
     staff: str = typer.Option(None, help=STAFF_HELP),
     as_json: bool = typer.Option(False, "--json", help="Print as JSON."),
@@ -119,8 +132,9 @@ def show(
 
     viewer = _viewer(guardian, staff)
     with database() as db:
+        whole = resolve_id(db, "child", child_id, "CHILD_ID")
         summary = service.child_home_summary(
-            db=db, viewer=viewer, child_id=child_id, as_of=now().date()
+            db=db, viewer=viewer, child_id=whole, as_of=now().date()
         )
     if as_json:
         print_json(summary.model_dump(mode="json"))
@@ -210,7 +224,7 @@ def _date(text: str) -> date:
 @app.command("confidence")
 @handles_errors
 def confidence(
-    child_id: str = typer.Argument(..., help="Child id."),
+    child_id: str = typer.Argument(..., help=CHILD_ID_HELP),
     items: str = typer.Option(..., help='Item answers as JSON: {"item_1": 4, …, "item_17": 5}.'),
     instrument: str = typer.Option("psoc", help="Parent-confidence instrument."),
     guardian: str = typer.Option(None, help=GUARDIAN_HELP),
@@ -231,7 +245,7 @@ def confidence(
             service.record_parent_measure(
                 db=db,
                 viewer=_viewer(guardian, staff),
-                child_id=child_id,
+                child_id=resolve_id(db, "child", child_id, "CHILD_ID"),
                 instrument=instrument,
                 items=parsed,
                 now=now(),

@@ -31,6 +31,31 @@ app = typer.Typer(
     add_completion=False,
     rich_markup_mode=None,
 )
+
+
+def _version(shown: bool) -> None:
+    """Print ``pedmassage <version>`` (the installed distribution's) and stop: a bug report
+    starts with the version, and needs no database to find it."""
+    if shown:
+        from importlib.metadata import version
+
+        typer.echo(f"pedmassage {version('pedmassage')}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    show_version: bool = typer.Option(
+        False,
+        "--version",
+        callback=_version,
+        is_eager=True,
+        help="Print the installed version and exit.",
+    ),
+) -> None:
+    """Run a pediatric massage therapy program safely, and turn every session into evidence."""
+
+
 app.add_typer(db.app, name="db")
 app.add_typer(children.app, name="child")
 app.add_typer(sessions.app, name="session")

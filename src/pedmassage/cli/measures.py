@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 import typer
 
-from pedmassage.cli.common import console, fail, handles_errors, print_json
+from pedmassage.cli.common import console, fail, fitted_table, handles_errors, print_json
+
+if TYPE_CHECKING:
+    from pedmassage.measures.model import AgeBand
 
 app = typer.Typer(
     help="Validated instruments: list, choose, score.", no_args_is_help=True, rich_markup_mode=None
@@ -14,17 +18,57 @@ app = typer.Typer(
 
 
 @app.command("list")
-def list_() -> None:
-    """Every instrument with its construct, range and age band."""
-    from rich.table import Table
+def list_(as_json: bool = typer.Option(False, "--json", help="Print as JSON.")) -> None:
+    """Every instrument with its construct, range and the ages it is offered at.
 
+    The id is what ``measures score`` and the session files take, so it is printed whole. The
+    table shows the age band in a few characters so it fits 80 columns; ``--json`` adds the
+    band's note with its sources."""
     from pedmassage.measures import instruments
 
-    table = Table("id", "name", "construct", "range", "ages")
-    for ident, tool in sorted(instruments().items()):
-        lo, hi = tool.range
-        table.add_row(ident, tool.name, tool.construct, f"{lo:g}-{hi:g}", tool.age_band.note)
+    rows = [
+        {
+            "id": ident,
+            "name": tool.name,
+            "construct": tool.construct,
+            "range": [tool.range[0], tool.range[1]],
+            "ages": _ages(tool.age_band),
+            "ages_note": tool.age_band.note,
+        }
+        for ident, tool in sorted(instruments().items())
+    ]
+    if as_json:
+        print_json(rows)
+        return
+    table = fitted_table(
+        "id",
+        "name",
+        "construct",
+        "range",
+        "ages",
+        id_width=max(len(str(row["id"])) for row in rows),
+        whole=("range", "ages"),
+    )
+    for row in rows:
+        lo, hi = row["range"]
+        table.add_row(
+            str(row["id"]), str(row["name"]), str(row["construct"]), f"{lo:g}-{hi:g}",
+            str(row["ages"]),
+        )  # fmt: skip
     console().print(table)
+
+
+def _ages(band: AgeBand) -> str:
+    """The band in a few characters: ``2 mo to <7 y``, ``birth to 100 d``, ``from 8 y``."""
+
+    def age(months: float) -> str:
+        return "birth" if months == 0 else f"{months:g} mo" if months < 24 else f"{months / 12:g} y"
+
+    if band.below_months is not None:
+        return f"{age(band.min_months)} to <{age(band.below_months)}"
+    if band.max_days is not None:
+        return f"{age(band.min_months)} to {band.max_days} d"
+    return "any age" if band.min_months == 0 else f"from {age(band.min_months)}"
 
 
 @app.command("choose")

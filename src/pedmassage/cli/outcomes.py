@@ -6,7 +6,15 @@ from pathlib import Path
 
 import typer
 
-from pedmassage.cli.common import console, database, handles_errors, now, print_json
+from pedmassage.cli.common import (
+    CHILD_ID_HELP,
+    console,
+    database,
+    handles_errors,
+    now,
+    print_json,
+    resolve_id,
+)
 from pedmassage.outcomes.schemas import ProgramReport
 
 app = typer.Typer(help="Program outcomes.", no_args_is_help=True, rich_markup_mode=None)
@@ -90,14 +98,15 @@ def _show(report: ProgramReport) -> None:
 @app.command("child")
 @handles_errors
 def child(
-    child_id: str = typer.Argument(..., help="Child id."),
+    child_id: str = typer.Argument(..., help=CHILD_ID_HELP),
     as_json: bool = typer.Option(False, "--json", help="Print as JSON."),
 ) -> None:
     """One child's sessions and change per instrument, marked against the published MCID."""
     from pedmassage.outcomes import service
 
     with database() as db:
-        outcomes = service.child_outcomes(db=db, child_id=child_id)
+        whole = resolve_id(db, "child", child_id, "CHILD_ID")
+        outcomes = service.child_outcomes(db=db, child_id=whole)
     if as_json:
         print_json(outcomes.model_dump(mode="json"))
         return
@@ -120,7 +129,7 @@ def child(
 @app.command("growth")
 @handles_errors
 def growth(
-    child_id: str = typer.Argument(..., help="Child id."),
+    child_id: str = typer.Argument(..., help=CHILD_ID_HELP),
     as_json: bool = typer.Option(False, "--json", help="Print as JSON."),
     chart: Path = typer.Option(None, "--chart", help="Write the weight chart (SVG) here."),
 ) -> None:
@@ -128,8 +137,9 @@ def growth(
     from pedmassage.outcomes.growth import child_growth, growth_chart
 
     with database() as db:
-        found = child_growth(db=db, child_id=child_id)
-        svg = growth_chart(db=db, child_id=child_id) if chart is not None else None
+        whole = resolve_id(db, "child", child_id, "CHILD_ID")
+        found = child_growth(db=db, child_id=whole)
+        svg = growth_chart(db=db, child_id=whole) if chart is not None else None
     if chart is not None and svg is not None:
         chart.write_text(svg, encoding="utf-8")
     if as_json:

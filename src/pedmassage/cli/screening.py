@@ -6,7 +6,17 @@ from pathlib import Path
 
 import typer
 
-from pedmassage.cli.common import console, database, handles_errors, now, print_json, read_input
+from pedmassage.cli.common import (
+    console,
+    database,
+    fitted_table,
+    handles_errors,
+    now,
+    print_json,
+    read_input,
+    resolve_id,
+    resolve_ward,
+)
 
 
 @handles_errors
@@ -15,8 +25,12 @@ def screen(
         None, "--input", "-i", help="Screening input JSON (see --schema); - = stdin."
     ),
     schema: bool = typer.Option(False, "--schema", help="Print the input's JSON Schema."),
-    child_id: str = typer.Option(None, "--child", help="Screen this stored child now."),
-    ward: str = typer.Option(None, "--ward", help="Census: screen every child on this ward."),
+    child_id: str = typer.Option(
+        None, "--child", help="Screen this stored child now (id or its first 4+ characters)."
+    ),
+    ward: str = typer.Option(
+        None, "--ward", help="Census: screen every child on this ward (any case)."
+    ),
     therapist: str = typer.Option(None, help="Who screens (with --child)."),
     consent: bool = typer.Option(
         None, "--consent/--no-consent", help="Guardian permission (with --child)."
@@ -46,7 +60,7 @@ def _screen_file(path: Path) -> None:
     from pedmassage.safety import evaluate, load_rulebook
     from pedmassage.safety.contract import ScreeningInput
 
-    data = read_input(path, ScreeningInput)
+    data = read_input(path, ScreeningInput, "--input")
     result = evaluate(data, load_rulebook(get_settings().policy_file))
     print_json(result.model_dump(mode="json"))
 
@@ -69,7 +83,7 @@ def _screen_child(
     with database() as db:
         stored = service.screen_child(
             db=db,
-            child_id=child_id,
+            child_id=resolve_id(db, "child", child_id, "--child"),
             request=request,
             now=now(),
             rulebook=load_rulebook(get_settings().policy_file),
@@ -81,15 +95,15 @@ def _screen_child(
     show_result(public.id, public.result)
 
 
-def _census(ward: str, as_json: bool) -> None:
-    from rich.table import Table
-
+def _census(given: str, as_json: bool) -> None:
+    """Every child on the ward with the clinical decision; ids whole, the rest folded to fit."""
     from pedmassage.children.service import to_public
     from pedmassage.config import get_settings
     from pedmassage.safety import load_rulebook
     from pedmassage.screenings import service
 
     with database() as db:
+        ward = resolve_ward(db, given)
         rows = service.census(
             db=db, ward=ward, now=now(), rulebook=load_rulebook(get_settings().policy_file)
         )
@@ -102,7 +116,7 @@ def _census(ward: str, as_json: bool) -> None:
             ]
         )
         return
-    table = Table(
+    table = fitted_table(
         "id",
         "name",
         "age",

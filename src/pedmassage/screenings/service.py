@@ -281,3 +281,9 @@ def _measurements(
         for o in child.observations
         if o.category == category and o.code not in skip
     ]
+
+
+def screening_ids_starting(*, db: Session, prefix: str, limit: int = 11) -> list[str]:
+    """Screening ids that start with ``prefix`` (any case), at most ``limit``."""
+    wanted = Screening.id.startswith(prefix.upper(), autoescape=True)
+    return list(db.scalars(select(Screening.id).where(wanted).order_by(Screening.id).limit(limit)))

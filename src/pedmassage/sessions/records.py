@@ -266,3 +266,11 @@ def adverse_event(
     )
     record.adverse_events.append(adverse)
     return adverse
+
+
+def session_ids_starting(*, db: Session, prefix: str, limit: int = 11) -> list[str]:
+    """Session ids that start with ``prefix`` (any case), at most ``limit``."""
+    wanted = SessionRecord.id.startswith(prefix.upper(), autoescape=True)
+    return list(
+        db.scalars(select(SessionRecord.id).where(wanted).order_by(SessionRecord.id).limit(limit))
+    )
