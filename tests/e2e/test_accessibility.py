@@ -107,6 +107,7 @@ def test_a_therapists_pages_on_a_tablet(live_server: str, page: Page) -> None:
         "child": f"/children/{child_id}",
         "session": f"/sessions/{session_id}",
         "flags": "/flags",
+        "today": "/today",
         **{f"screening-{d}": f"/screenings/{s}" for d, s in screenings.items() if s},
     }
     found: list[str] = []

@@ -200,6 +200,21 @@ def latest_decisions(*, db: Session, child_ids: Sequence[str]) -> dict[str, tupl
     return {child_id: (decision, at) for child_id, decision, at in rows}
 
 
+def latest_screenings(*, db: Session, child_ids: Sequence[str]) -> dict[str, Screening]:
+    """Each child's most recent screening, whole (its result says what to verify), for many
+    children in one query: ranked as :func:`latest_decisions` ranks them, so both agree on which
+    screening is the latest."""
+    if not child_ids:
+        return {}
+    newest_first = (Screening.assessed_at.desc(), Screening.id.desc())
+    rank = func.row_number().over(partition_by=Screening.child_id, order_by=newest_first)
+    ranked = (
+        select(Screening.id, rank.label("rank")).where(Screening.child_id.in_(child_ids)).subquery()
+    )
+    query = select(Screening).join(ranked, ranked.c.id == Screening.id).where(ranked.c.rank == 1)
+    return {screening.child_id: screening for screening in db.scalars(query)}
+
+
 def latest_screening(*, db: Session, child_id: str) -> Screening | None:
     """The child's most recent screening, whenever it was made."""
     return latest_screening_before(db=db, child_id=child_id, moment=None)

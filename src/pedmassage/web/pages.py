@@ -18,6 +18,7 @@ from pedmassage.web import (
     screenings,
     sessions,
     studies,
+    today,
 )
 from pedmassage.web.rendering import STATIC_DIR
 
@@ -32,3 +33,4 @@ def install(app: FastAPI) -> None:
     app.include_router(research.router)
     app.include_router(studies.router)
     app.include_router(evidence.router)
+    app.include_router(today.router)
