@@ -46,7 +46,7 @@ from pedmassage.research.schemas import (
     StudyMeasurePublic,
     WithdrawalIn,
 )
-from pedmassage.research.studies import get_study, protocol_of, site_names
+from pedmassage.research.studies import get_study, locked_study, protocol_of, site_names
 from pedmassage.stats.randomization import allocation_sequence, minimization_assignment
 
 BASELINE_DAY = 0
@@ -99,7 +99,7 @@ def assess(
     (CONSORT: not meeting inclusion criteria). Enrolment needs the study to be enrolling, the
     child eligible and not yet enrolled, consent recorded and assent given (or the child not able
     to give it)."""
-    study = _locked(db, code)
+    study = locked_study(db, code)
     protocol = protocol_of(study)
     child = get_child(db=db, child_id=child_id)
     if asker.site_ids is not None and child.site_id not in asker.site_ids:
@@ -324,11 +324,11 @@ def _check_time_point(
     data: StudyMeasureIn,
     taken_at: datetime,
 ) -> None:
-    outcomes = [protocol.primary_outcome, *protocol.secondary_outcomes]
-    instruments = sorted({o.instrument_id for o in outcomes})
-    if data.instrument not in instruments:
-        raise ValidationError("instrument", data.instrument, "one of: " + ", ".join(instruments))
-    days = sorted({0} | {o.day for o in outcomes if o.instrument_id == data.instrument})
+    outcomes = protocol.outcomes
+    allowed = protocol.measure_days()
+    if data.instrument not in allowed:
+        raise ValidationError("instrument", data.instrument, "one of: " + ", ".join(allowed))
+    days = allowed[data.instrument]
     if data.day not in days:
         raise ValidationError("day", data.day, "one of: " + ", ".join(map(str, days)))
     if taken_at < enrolment.enrolled_at - timedelta(days=1):
@@ -415,7 +415,7 @@ def due_measures(
     done = {(m.instrument_id, m.day) for m in measures}
     start = enrolment.enrolled_at.date()
     due: list[str] = []
-    for outcome in [protocol.primary_outcome, *protocol.secondary_outcomes]:
+    for outcome in protocol.outcomes:
         if (outcome.instrument_id, 0) not in done:
             due.append(f"{outcome.instrument_id} baseline (before the first session)")
             done.add((outcome.instrument_id, 0))
@@ -438,10 +438,3 @@ def _enrolment(db: Session, study: Study, child_id: str) -> Enrolment:
     if found is None:
         raise NotFoundError("enrolment", f"{study.code}/{child_id}")
     return found
-
-
-def _locked(db: Session, code: str) -> Study:
-    study = get_study(db=db, code=code)
-    locked = db.get(Study, study.id, with_for_update=True, populate_existing=True)
-    assert locked is not None  # found just above, and studies are never deleted
-    return locked

@@ -147,6 +147,19 @@ class Protocol(Inbound):
     def massage(self) -> Arm:
         return next(arm for arm in self.arms if arm.kind == "massage")
 
+    @property
+    def outcomes(self) -> list[Outcome]:
+        return [self.primary_outcome, *self.secondary_outcomes]
+
+    def measure_days(self) -> dict[str, list[int]]:
+        """Each outcome instrument with the days a trial measure of it may be taken: baseline
+        (day 0) and every outcome's day; what the measure check and the measure form both read."""
+        instruments = sorted({o.instrument_id for o in self.outcomes})
+        return {
+            i: sorted({0} | {o.day for o in self.outcomes if o.instrument_id == i})
+            for i in instruments
+        }
+
     def arm(self, arm_id: str) -> Arm:
         return next(arm for arm in self.arms if arm.id == arm_id)
 

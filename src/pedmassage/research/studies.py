@@ -77,7 +77,7 @@ def change_study(
     """The protocol's next version. Before any enrolment anything may change; after it, the change
     is an amendment: it needs a reason, and what makes the allocation (arms, strata,
     randomization) or defines the primary outcome may not change."""
-    study = _locked(db, code)
+    study = locked_study(db, code)
     old = Protocol.model_validate(study.protocol)
     _check_sites(db, old, site_ids, "protocol.sites")
     new = _resolved(db, data.protocol, "protocol", site_ids)
@@ -118,7 +118,7 @@ def change_study(
 
 def close_study(*, db: Session, code: str, site_ids: frozenset[str] | None) -> Study:
     """Stop enrolment; measures and withdrawals of those enrolled may still be recorded."""
-    study = _locked(db, code)
+    study = locked_study(db, code)
     _check_sites(db, protocol_of(study), site_ids, "protocol.sites")
     study.status = "closed"
     db.flush()
@@ -204,7 +204,8 @@ def site_names(db: Session, site_ids: list[str]) -> dict[str, str]:
     return {site_id: name for site_id, name in rows}
 
 
-def _locked(db: Session, code: str) -> Study:
+def locked_study(db: Session, code: str) -> Study:
+    """The study read afresh under a row lock: changes and enrolments are made one at a time."""
     study = get_study(db=db, code=code)
     locked = db.get(Study, study.id, with_for_update=True, populate_existing=True)
     assert locked is not None  # found just above, and studies are never deleted

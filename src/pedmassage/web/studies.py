@@ -275,9 +275,7 @@ def _enrolment_page(
 ) -> Response:
     found = enrolment.enrolment_of(db=db, code=code, child_id=child_id)
     study = studies.to_public(db, studies.get_study(db=db, code=code))
-    outcomes = [study.protocol.primary_outcome, *study.protocol.secondary_outcomes]
-    instruments = sorted({o.instrument_id for o in outcomes})
-    days = {i: sorted({0} | {o.day for o in outcomes if o.instrument_id == i}) for i in instruments}
+    days = study.protocol.measure_days()
     return render(
         request,
         "studies/enrolment.html",
@@ -285,7 +283,7 @@ def _enrolment_page(
             "child_id": child_id,
             "study": study,
             "enrolment": found,
-            "scales": [scale_form(i) for i in instruments],
+            "scales": [scale_form(i) for i in days],
             "days": days,
             "form": form,
             "errors": errors,
