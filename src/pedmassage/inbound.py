@@ -8,12 +8,16 @@ byte, which PostgreSQL cannot store in text, turns a typing slip into a server e
 ``Text`` is a NUL-free string; each field adds its own ``max_length`` (the column's) where it is
 declared, so the limit sits beside the field it protects. The JSON Schema carries the same rule as a
 pattern, so clients and schema-driven tests know it too.
+
+A time stated for something that already happened (a session's start and end, a measure, an
+adverse event, a lab, a screening) is never in the future: :func:`not_future` is that one rule,
+for every record and every edge.
 """
 
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
@@ -91,6 +95,31 @@ def parse_day(value: str | None, field: str) -> date | None:
 
 def _not_a_day(value: str, field: str) -> date:
     raise ValidationError(field, value[:40], "a real calendar day as YYYY-MM-DD")
+
+
+CLOCK_SKEW_MINUTES = 5
+CLOCK_SKEW = timedelta(minutes=CLOCK_SKEW_MINUTES)
+"""How far a device's clock may run ahead of the server's: a time a tablet states may be this much
+later than the server's now and still be now."""
+
+
+def in_future(when: datetime, now: datetime) -> bool:
+    """Whether ``when`` is later than ``now`` by more than a device's clock may run ahead of the
+    server's (:data:`CLOCK_SKEW`): what already happened cannot be later, whoever's clock said
+    when, but a tablet a few minutes fast must not make a clinician retype a true time."""
+    return when > now + CLOCK_SKEW
+
+
+def not_future(when: datetime, field: str, now: datetime) -> None:
+    """Refuse a time stated for something that already happened when it is in the future
+    (:func:`in_future`), naming ``field`` by its full path."""
+    if in_future(when, now):
+        raise ValidationError(field, when.isoformat(), f"not in the future (now is {utc(now)})")
+
+
+def utc(moment: datetime) -> str:
+    """A moment as a refusal says it: to the minute, in UTC, labelled, as the pages show times."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def field_path(loc: object) -> str:

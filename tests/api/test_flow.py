@@ -32,9 +32,14 @@ def create_child(client: TestClient, **overrides: Any) -> str:
     return str(response.json()["id"])
 
 
+SCREENED_AT = "2026-11-25T08:00:00Z"
+"""An hour before the app's clock: a session documented at once has started and ended since."""
+
+
 def screen(client: TestClient, child_id: str, **overrides: Any) -> dict[str, Any]:
     body = {
         "therapist": "J. Lindqvist",
+        "assessed_at": SCREENED_AT,
         "guardian_consent": True,
         "child_assent": True,
         **overrides,
@@ -48,7 +53,7 @@ def session_body(screening_id: str, **overrides: Any) -> dict[str, Any]:
     return {
         "screening_id": screening_id,
         "therapist": "J. Lindqvist",
-        "started_at": "2026-11-25T09:05:00Z",
+        "started_at": "2026-11-25T08:30:00Z",  # after the screening; ended by now (09:00)
         "minutes": 15,
         "pressure": 2,
         "regions": ["back"],
@@ -117,6 +122,61 @@ def test_recording_on_a_hold_is_a_409_and_stores_nothing(client: TestClient) -> 
     assert client.get(f"/api/v1/children/{child_id}/sessions").json() == []
 
 
+@pytest.mark.parametrize(
+    ("overrides", "field", "allowed"),
+    [
+        ({"started_at": "2026-11-25T08:55:00Z"}, "started_at", "a start on or before"),
+        ({"started_at": "2026-11-25T09:30:00Z"}, "started_at", "not in the future"),
+        (
+            {
+                "post": {
+                    "instrument": "nrs_11",
+                    "items": {"score": 2},
+                    "taken_at": "2026-11-25T10:00:00Z",
+                }
+            },
+            "post.taken_at",
+            "not in the future",
+        ),
+        (
+            {
+                "adverse_events": [
+                    {
+                        "occurred_at": "2026-11-25T09:20:00Z",
+                        "description": "redness",
+                        "severity": "mild",
+                        "action_taken": "stopped",
+                    }
+                ]
+            },
+            "adverse_events[0].occurred_at",
+            "not in the future",
+        ),
+    ],
+)
+def test_a_session_documented_with_a_time_after_now_is_a_422_naming_it_and_stores_nothing(
+    client: TestClient, overrides: dict[str, Any], field: str, allowed: str
+) -> None:
+    """Documented at once, a session has started and ended by now (the app's clock: 09:00), and
+    so have its measures and adverse events; a session still under way goes step by step."""
+    child_id = create_child(client)
+    screening = screen(client, child_id)
+
+    response = client.post(
+        f"/api/v1/children/{child_id}/sessions", json=session_body(screening["id"], **overrides)
+    )
+
+    assert response.status_code == 422
+    (error,) = response.json()["detail"]
+    assert error["field"] == field
+    assert error["allowed"].startswith(allowed)
+    if allowed == "a start on or before":
+        assert (
+            "a session still under way is recorded with “Start a session now”" in error["allowed"]
+        )
+    assert client.get(f"/api/v1/children/{child_id}/sessions").json() == []
+
+
 def test_an_unknown_child_is_a_404_without_echoing_any_name(client: TestClient) -> None:
     response = client.get("/api/v1/children/01HZZZZZZZZZZZZZZZZZZZZZZZ")
     assert response.status_code == 404
@@ -173,3 +233,32 @@ def test_a_duplicate_record_number_is_a_409(client: TestClient) -> None:
     response = client.post("/api/v1/children", json={**CHILD, "mrn": "H-1"})
     assert response.status_code == 409
     assert response.json()["detail"][0]["field"] == "mrn"
+
+
+def test_a_reading_the_screening_asked_for_is_required_to_document_a_session(
+    client: TestClient,
+) -> None:
+    """An inpatient with cancer and no temperature on record: the screening asks for one, and a
+    session is stored only with the reading or an override reason; both come back on it."""
+    platelets = {"code": "platelets", "value": 180, "unit": "10^9/L", "taken_at": SCREENED_AT}
+    child_id = create_child(client, conditions=[{"code": "cancer"}], vitals=[], labs=[platelets])
+    screening = screen(client, child_id)
+    assert [v["code"] for v in screening["result"]["verify"]] == ["temperature"]
+    url = f"/api/v1/children/{child_id}/sessions"
+
+    missing = client.post(url, json=session_body(screening["id"]))
+    febrile = client.post(
+        url, json=session_body(screening["id"], verified={"temperature": {"value": 38.9}})
+    )
+    taken = client.post(
+        url, json=session_body(screening["id"], verified={"temperature": {"value": 36.7}})
+    )
+
+    assert missing.status_code == 422
+    assert missing.json()["detail"][0]["field"] == "verified.temperature"
+    assert febrile.status_code == 422
+    assert febrile.json()["detail"][0]["field"] == "verified.temperature.value"
+    assert taken.status_code == 201, taken.text
+    [kept] = taken.json()["verified"]
+    assert (kept["code"], kept["value"], kept["unit"]) == ("temperature", 36.7, "Cel")
+    assert len(client.get(f"/api/v1/children/{child_id}/sessions").json()) == 1

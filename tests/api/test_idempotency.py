@@ -13,7 +13,7 @@ import httpx2 as httpx
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
-from tests.api.test_flow import create_child, screen, session_body
+from tests.api.test_flow import SCREENED_AT, create_child, screen, session_body
 from tests.identities import acting_client, ensure_site, token_for
 from tests.live import serving
 
@@ -152,7 +152,12 @@ def test_twins_sent_at_the_same_moment_store_one_session(
             child_id = http.post("/api/v1/children", json=_child(trial)).json()["id"]
             screening = http.post(
                 f"/api/v1/children/{child_id}/screenings",
-                json={"therapist": "J. Lindqvist", "guardian_consent": True, "child_assent": True},
+                json={
+                    "therapist": "J. Lindqvist",
+                    "assessed_at": SCREENED_AT,
+                    "guardian_consent": True,
+                    "child_assent": True,
+                },
             ).json()
             body = session_body(screening["id"])
             statuses = _at_once(

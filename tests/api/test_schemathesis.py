@@ -117,10 +117,42 @@ STATE_RULES = (
         ("POST /api/v1/children/{child_id}/sessions", "POST /api/v1/sessions/{session_id}/start"),
     ),
     StateRule(
-        "started_at",
-        "not after",
-        "not after the present moment",
+        "*",
+        "not in the future",
+        "what already happened (a start, an end, a measure, an event, a lab, a screening) is not "
+        "after the present moment",
+    ),
+    StateRule(
+        "verified.*",
+        "the ",
+        "each reading the stored screening asked for, taken now or gone without for a reason",
         ("POST /api/v1/children/{child_id}/sessions", "POST /api/v1/sessions/{session_id}/start"),
+    ),
+    StateRule(
+        "verified.*",
+        "one of: ",
+        "only the readings the stored screening asked for",
+        ("POST /api/v1/children/{child_id}/sessions", "POST /api/v1/sessions/{session_id}/start"),
+    ),
+    StateRule(
+        "verified.*",
+        "a reading ",
+        "a reading that, screened again with the stored screening's input, does not hold the "
+        "session or ask for more care",
+        ("POST /api/v1/children/{child_id}/sessions", "POST /api/v1/sessions/{session_id}/start"),
+    ),
+    StateRule(
+        "verified.*",
+        "either the reading or a reason",
+        "a reading or an override, not both",
+        ("POST /api/v1/children/{child_id}/sessions", "POST /api/v1/sessions/{session_id}/start"),
+    ),
+    StateRule(
+        "started_at",
+        "a start on or before",
+        "a session documented at once has ended by the present moment: its start plus the "
+        "minutes given beside it",
+        ("POST /api/v1/children/{child_id}/sessions",),
     ),
     StateRule(
         "ended_at",
@@ -130,21 +162,6 @@ STATE_RULES = (
             "POST /api/v1/sessions/{session_id}/complete",
             "POST /api/v1/sessions/{session_id}/end-early",
         ),
-    ),
-    StateRule(
-        "ended_at",
-        "not after",
-        "not after the present moment",
-        (
-            "POST /api/v1/sessions/{session_id}/complete",
-            "POST /api/v1/sessions/{session_id}/end-early",
-        ),
-    ),
-    StateRule(
-        "occurred_at",
-        "not after",
-        "not after the present moment",
-        ("POST /api/v1/sessions/{session_id}/adverse-events",),
     ),
     StateRule(
         "screening_id",

@@ -255,7 +255,7 @@ def a_session(db: Any, child_id: str, screening_id: str, therapist: str) -> str:
         {
             "screening_id": screening_id,
             "therapist": therapist,
-            "started_at": NOW,
+            "started_at": NOW - timedelta(minutes=30),  # after the screening; ended by now
             "minutes": 15,
             "pressure": 2,
             "regions": ["hand_left", "back"],
@@ -275,7 +275,12 @@ def child_records(db: Any, site_id: str, name: str, therapist: str) -> tuple[Rec
     staff of the actor's site are on the care team of every child, so only the policy's site
     scope stands between them and another site's child. Returns the records and the screening."""
     child_id = a_child(db, site_id, name)
-    screening = ScreeningCreate(therapist=therapist, guardian_consent=True, child_assent=True)
+    screening = ScreeningCreate(
+        therapist=therapist,
+        assessed_at=NOW - timedelta(hours=1),  # the session documented below came after it
+        guardian_consent=True,
+        child_assent=True,
+    )
     screening_id = screen_child(db=db, child_id=child_id, request=screening, now=NOW).id
     session_id = a_session(db, child_id, screening_id, therapist)
     for staff in dict.fromkeys([*STAFF_NAMES, therapist]):

@@ -8,14 +8,23 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from typer.testing import Result
 
 Invoke = Callable[..., Result]
 ChildFile = Callable[..., Path]
 
 
+def screened_an_hour_ago(monkeypatch: pytest.MonkeyPatch) -> datetime:
+    """The screening command's clock an hour back: a session documented at once afterwards has
+    started after its screening and ended by now."""
+    screened_at = datetime.now(UTC) - timedelta(hours=1)
+    monkeypatch.setattr("pedmassage.cli.screening.now", lambda: screened_at)
+    return screened_at
+
+
 def test_the_bedside_flow_from_the_command_line(
-    child_file: ChildFile, cli: Invoke, tmp_path: Path
+    child_file: ChildFile, cli: Invoke, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     assert cli("db", "upgrade").exit_code == 0
     added = cli("child", "add", "--file", str(child_file()))
@@ -23,6 +32,7 @@ def test_the_bedside_flow_from_the_command_line(
     child_id = added.output.strip()
     listed = cli("child", "list", "--ward", "Ward 4")
     assert "Cli Child" in listed.output
+    screened_at = screened_an_hour_ago(monkeypatch)
     screened = cli(
         "screen", "--child", child_id, "--therapist", "P. Sharma", "--consent", "--assent", "--json"
     )
@@ -35,7 +45,7 @@ def test_the_bedside_flow_from_the_command_line(
     session = {
         "screening_id": screening["id"],
         "therapist": "P. Sharma",
-        "started_at": datetime.now(UTC).isoformat(),
+        "started_at": (screened_at + timedelta(minutes=10)).isoformat(),
         "minutes": 12,
         "pressure": 2,
         "regions": ["back"],
@@ -50,6 +60,39 @@ def test_the_bedside_flow_from_the_command_line(
     assert history["trends"] == [{"instrument": "nrs_11", "sessions": 1, "mean_change": -3.0}]
     table = cli("history", child_id)
     assert "nrs_11" in table.output and "mean change -3.00" in table.output
+
+
+def test_a_session_recorded_before_it_ended_exits_2_and_stores_nothing(
+    child_file: ChildFile, cli: Invoke, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``session record`` documents a session after it happened: one that would end after now is
+    refused naming its start, and the message says where a session still under way is recorded."""
+    cli("db", "upgrade")
+    child_id = cli("child", "add", "--file", str(child_file())).output.strip()
+    screened_an_hour_ago(monkeypatch)
+    screening = json.loads(
+        cli("screen", "--child", child_id, "--therapist", "P. Sharma", "--consent", "--assent",
+            "--json").output
+    )  # fmt: skip
+    session = {
+        "screening_id": screening["id"],
+        "therapist": "P. Sharma",
+        "started_at": datetime.now(UTC).isoformat(),
+        "minutes": 20,
+        "pressure": 2,
+        "regions": ["back"],
+        "guardian_consent_by": "mother, in person",
+        "child_assent": True,
+        "pre": {"instrument": "nrs_11", "items": {"score": 7}},
+        "post": {"instrument": "nrs_11", "items": {"score": 4}},
+    }
+
+    recorded = cli("session", "record", child_id, "--file", "-", stdin=json.dumps(session))
+
+    assert recorded.exit_code == 2
+    assert "started_at" in recorded.output
+    assert "a session still under way is recorded with “Start a session now”" in recorded.output
+    assert json.loads(cli("history", child_id, "--json").output)["sessions"] == []
 
 
 def test_a_bad_profile_exits_2_naming_the_field_and_stores_nothing(

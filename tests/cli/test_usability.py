@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from importlib.metadata import version
 from pathlib import Path
 
@@ -122,7 +123,7 @@ def test_lists_and_shows_print_json(cli: Invoke, child_file: ChildFile) -> None:
 
 
 def test_tables_fit_80_columns_and_print_every_id_whole(
-    cli: Invoke, child_file: ChildFile, narrow: None
+    cli: Invoke, child_file: ChildFile, narrow: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     cli("db", "upgrade")
     long = "Anastasia Konstantinopoulou-Wetherington"
@@ -136,13 +137,16 @@ def test_tables_fit_80_columns_and_print_every_id_whole(
     census = cli("screen", "--ward", "Paediatric Oncology Ward 4")
     assert census.exit_code == 0, census.output
     fits(census.stdout, *children)
+    # Screened an hour ago, so the session documented below has started and ended since.
+    screened_at = datetime.now(UTC) - timedelta(hours=1)
+    monkeypatch.setattr("pedmassage.cli.screening.now", lambda: screened_at)
     screening = json.loads(
         cli("screen", "--child", children[0], "--therapist", "Konstantin Wetherington-Smythe",
             "--consent", "--assent", "--json").stdout
     )["id"]  # fmt: skip
     session = (EXAMPLES / "session.json").read_text().replace("SCREENING_ID", screening)
     data = json.loads(session)
-    data["started_at"] = _now_iso()
+    data["started_at"] = (screened_at + timedelta(minutes=10)).isoformat()
     data["therapist"] = "Konstantin Wetherington-Smythe"
     recorded = cli("session", "record", children[0], "--file", "-", stdin=json.dumps(data))
     assert recorded.exit_code == 0, recorded.output
@@ -152,12 +156,6 @@ def test_tables_fit_80_columns_and_print_every_id_whole(
     assert "7→4" in history.stdout
     measures = cli("measures", "list")
     fits(measures.stdout, "childrens_fear_scale", "wong_baker_faces")
-
-
-def _now_iso() -> str:
-    from datetime import UTC, datetime
-
-    return datetime.now(UTC).isoformat()
 
 
 def test_a_ward_is_matched_in_any_case_and_a_miss_lists_the_wards(

@@ -16,7 +16,15 @@ from tests.conftest import migrated_database
 from pedmassage.db import make_engine
 from pedmassage.demo.registry import RegistryCounts, build_registry
 from pedmassage.measures import instrument
-from pedmassage.models import Child, Screening, SessionMeasure, SessionRecord, Site
+from pedmassage.models import (
+    AdverseEvent,
+    Child,
+    Observation,
+    Screening,
+    SessionMeasure,
+    SessionRecord,
+    Site,
+)
 from pedmassage.outcomes.service import child_trends
 from pedmassage.safety import ScreeningInput, ScreeningResult, default_rulebook
 from pedmassage.sessions.records import list_sessions, session_public
@@ -177,6 +185,23 @@ def test_sessions_lie_in_the_two_years_before_now(built: tuple[Engine, RegistryC
         ).one()
         assert NOW - timedelta(days=731) <= first.replace(tzinfo=UTC)
         assert last.replace(tzinfo=UTC) < NOW
+
+
+def test_nothing_in_the_registry_happened_after_now(built: tuple[Engine, RegistryCounts]) -> None:
+    """Written in bulk, not through the services, the registry keeps their rule all the same: no
+    session ends, no measure, sign-off, adverse event, screening or lab is dated after ``now``."""
+    engine, _ = built
+    columns = (
+        SessionRecord.ended_at,
+        SessionRecord.signed_at,
+        SessionMeasure.taken_at,
+        AdverseEvent.occurred_at,
+        Screening.assessed_at,
+        Observation.taken_at,
+    )
+    with Session(engine) as db:
+        latest = [db.scalar(select(func.max(column))) for column in columns]
+    assert all(t is None or t.replace(tzinfo=UTC) <= NOW for t in latest), latest
 
 
 def test_the_demo_command_builds_a_registry_and_refuses_a_database_with_children(

@@ -443,6 +443,8 @@ def test_a_scale_without_a_confirmed_loinc_code_is_sent_as_text(db: Session) -> 
                 "regions": ["back"],
                 "guardian_consent_by": "mother",
                 "child_assent": None,
+                # an inpatient with no temperature on record: the screening asked for one
+                "verified": {"temperature": {"value": 36.8}},
                 "pre": scored,
                 "post": scored,
             }

@@ -15,6 +15,7 @@ from .conftest import OTHER_THERAPIST, THERAPIST, ApiCast
 def log_form(guardian_id: str, now: datetime, **overrides: str) -> dict[str, str]:
     return {
         "guardian": guardian_id,
+        "completion": "done",
         "session_date": now.date().isoformat(),
         "minutes": "20",
         "response": "asleep",

@@ -28,6 +28,11 @@ from pedmassage.sessions.schemas import DraftCreate, SessionCreate
 from pedmassage.sessions.service import create_draft, record_session
 
 WEB_NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
+SCREENED_AT = WEB_NOW - timedelta(hours=1)
+"""When the fixtures' screenings were made: an hour before the app's clock, so a session
+documented at once starts after its screening and has ended by now."""
+SESSION_STARTED_AT = SCREENED_AT + timedelta(minutes=30)
+"""When the fixtures' documented sessions started: after the screening; 15 minutes end by now."""
 
 NewChild = Callable[..., str]
 NewScreening = Callable[..., tuple[str, str]]
@@ -142,13 +147,14 @@ def new_child(web_engine: Engine) -> NewChild:
 
 @pytest.fixture()
 def new_screening(web_engine: Engine) -> NewScreening:
-    """Screen a stored child (consent and assent given unless told otherwise); returns the
-    screening id and its decision."""
+    """Screen a stored child, as assessed an hour ago (consent and assent given unless told
+    otherwise); returns the screening id and its decision."""
 
     def make(child_id: str, **answers: object) -> tuple[str, str]:
         request = ScreeningCreate.model_validate(
             {
                 "therapist": "Sam Therapist",
+                "assessed_at": SCREENED_AT,
                 "guardian_consent": True,
                 "child_assent": True,
                 **answers,
@@ -163,15 +169,15 @@ def new_screening(web_engine: Engine) -> NewScreening:
 
 @pytest.fixture()
 def new_session(web_engine: Engine) -> NewSession:
-    """Document a whole session on a screening, completed, FPS-R 6 → 2, unless told otherwise;
-    returns its id."""
+    """Document a whole session on a screening, completed, FPS-R 6 → 2, unless told otherwise:
+    it started after the screening and has ended by now, when it is documented; returns its id."""
 
     def make(child_id: str, screening_id: str, **overrides: object) -> str:
         data = SessionCreate.model_validate(
             {
                 "screening_id": screening_id,
                 "therapist": "Sam Therapist",
-                "started_at": WEB_NOW,
+                "started_at": SESSION_STARTED_AT,
                 "minutes": 15,
                 "pressure": 2,
                 "regions": ["hand_left", "back"],

@@ -84,9 +84,10 @@ def test_start_a_session_now_plans_a_draft_and_shows_the_start_form(
     text = page.text
     for method in ("in_person", "phone", "written", "standing_consent"):
         assert f'name="consent_method" value="{method}"' in text, method
-    for answer in ("yes", "no", ""):
+    for answer in ("yes", "no", "not_able"):
         assert f'name="child_assent" value="{answer}"' in text, answer
     assert "Not able" in text
+    assert not re.search(r'name="child_assent" value="[^"]*" checked', text)  # asked, not assumed
     assert "a refusal is always honoured" in text
     assert 'name="pre.fps_r.score"' in text
     assert "post.fps_r.score" not in text  # the "after" measure comes at the end
@@ -104,9 +105,9 @@ def test_the_step_by_step_flow_goes_from_start_to_complete(
 
     assert live.status_code == 200
     text = live.text
-    assert text.index(f'action="/sessions/{session_id}/end-early"') < text.index(
-        f'action="/sessions/{session_id}/complete"'
-    )  # ending early comes first, always in reach
+    assert text.index(f'formaction="/sessions/{session_id}/child-said-stop"') < text.index(
+        "Complete the session</button>"
+    )  # the child's stop comes first, always in reach
     assert re.search(r'name="regions" value="whole_body" disabled', text)
     assert re.search(r'name="pressure" value="4" disabled', text)
     assert 'name="post.fps_r.score"' in text  # the same scale as before …
@@ -161,7 +162,8 @@ def test_ending_early_needs_a_reason_then_keeps_it_with_the_cues(
     assert refused.status_code == 422
     assert re.search(r'id="reason-error">Required\.', refused.text)
     assert re.search(r'name="end_cues" value="crying" checked', refused.text)
-    assert 'name="regions" value="hand_left" checked' in refused.text  # the other form as it was
+    assert re.search(r'name="minutes" value="\d+"', refused.text)  # the other form as it was
+    assert not re.search(r'name="regions" value="[^"]+" checked', refused.text)  # none given yet
     assert row_counts() == before
     assert ended.status_code == 303
     page = client.get(f"/sessions/{session_id}").text
@@ -364,4 +366,31 @@ def test_a_form_refused_with_its_mistakes_leaves_its_key_free(
     assert refused.status_code == 422
     corrected = client.post(f"/sessions/{session_id}/start", data={**START, **key})
     assert corrected.status_code == 303
+    assert state(client, session_id) == "in_progress"
+
+
+def test_the_child_must_be_asked_before_the_session_starts(
+    client: TestClient, screening: tuple[str, str], row_counts: RowCounts
+) -> None:
+    session_id = start_now(client, screening[0])
+    unanswered = {k: v for k, v in START.items() if k != "child_assent"}
+
+    response = client.post(f"/sessions/{session_id}/start", data=unanswered)
+
+    assert response.status_code == 422
+    assert "Ask the child now and choose one of: yes (Yes), no (No), not_able" in response.text
+    assert state(client, session_id) == "draft"
+    assert row_counts()["session_measures"] == 0
+
+
+def test_a_child_not_able_to_answer_starts_the_session_with_no_answer_recorded(
+    client: TestClient, screening: tuple[str, str]
+) -> None:
+    session_id = start_now(client, screening[0])
+
+    response = client.post(
+        f"/sessions/{session_id}/start", data={**START, "child_assent": "not_able"}
+    )
+
+    assert response.status_code == 303
     assert state(client, session_id) == "in_progress"

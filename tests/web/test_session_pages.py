@@ -5,8 +5,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 
 from fastapi.testclient import TestClient
+from tests.web.conftest import WEB_NOW
+
+from pedmassage.web.sessions import default_start
 
 NewScreening = Callable[..., tuple[str, str]]
 RowCounts = Callable[[], dict[str, int]]
@@ -17,7 +21,7 @@ def session_form(**overrides: str | list[str]) -> dict[str, str | list[str]]:
     form: dict[str, str | list[str]] = {
         "goals": "relaxation",
         "therapist": "Sam Therapist",
-        "started_at": "2026-11-25T09:00",
+        "started_at": "2026-11-25T08:30",  # after the screening (08:00), ended by now (09:00)
         "minutes": "15",
         "pressure": "2",
         "regions": ["hand_left", "hand_right", "back"],
@@ -52,8 +56,13 @@ def test_the_session_form_renders_the_scale_items_and_the_limits(
     assert re.search(r'name="regions" value="whole_body" disabled', text)
     assert 'value="genital"' not in text
     assert "UTC" in text
-    assert 'value="2026-11-25T09:00"' in text  # started at: defaults to now
+    found = re.search(r'name="minutes" value="(\d+)"', text)
+    assert found, "the planned minutes are pre-filled"
+    ended_now = WEB_NOW - timedelta(minutes=int(found.group(1)))
+    assert f'value="{ended_now:%Y-%m-%dT%H:%M}"' in text  # started at: the session ended now
+    assert "started_at-error" not in text
     assert 'name="regions" value="hand_left" checked' in text  # the plan's regions
+    assert not re.search(r'name="child_assent" value="[^"]*" checked', text)  # never assumed
 
 
 def test_a_session_is_stored_and_appears_in_the_history_with_pre_and_post(
@@ -288,3 +297,87 @@ def test_a_session_form_link_with_an_unknown_goal_is_a_readable_page(
     assert page.status_code == 422
     assert "text/html" in page.headers["content-type"]
     assert "levitation" in page.text
+
+
+def test_a_session_without_the_childs_answer_is_refused_and_nothing_stored(
+    client: TestClient, screening: tuple[str, str], row_counts: RowCounts
+) -> None:
+    screening_id, _ = screening
+    form = session_form()
+    del form["child_assent"]
+
+    response = client.post(f"/screenings/{screening_id}/session", data=form)
+
+    assert response.status_code == 422
+    assert 'id="field-child_assent"' in response.text
+    assert "Ask the child now and choose one of" in response.text
+    assert row_counts()["massage_sessions"] == 0
+
+
+def test_the_default_start_ends_the_session_now_to_the_minute_never_before_the_screening() -> None:
+    """Rounded down, the start ends the session by now; a start before its screening is not one
+    the session can rest on, so the screening's time (rounded up) comes first."""
+    now = datetime(2026, 11, 25, 9, 0, 40, tzinfo=UTC)
+    long_ago = now - timedelta(hours=1)
+    assert default_start(now, long_ago, 15) == datetime(2026, 11, 25, 8, 45, tzinfo=UTC)
+    screened = datetime(2026, 11, 25, 8, 50, 10, tzinfo=UTC)
+    assert default_start(now, screened, 15) == datetime(2026, 11, 25, 8, 51, tzinfo=UTC)
+    on_the_minute = datetime(2026, 11, 25, 8, 50, tzinfo=UTC)
+    assert default_start(now, on_the_minute, 15) == on_the_minute
+
+
+def test_a_session_documented_moments_after_its_screening_is_said_to_be_still_under_way(
+    client: TestClient, child_id: str, new_screening: NewScreening
+) -> None:
+    """The screening was two minutes ago: no session given on it has ended yet, so the form says
+    where a session still under way is recorded instead of offering a start that would fail."""
+    screening_id, _ = new_screening(child_id, assessed_at=WEB_NOW - timedelta(minutes=2))
+
+    page = client.get(f"/screenings/{screening_id}/session")
+
+    assert page.status_code == 200
+    assert 'value="2026-11-25T08:58"' in page.text  # never before the screening
+    note = re.search(r'id="started_at-error">([^<]*)<', page.text)
+    assert note, "the note sits beside the start"
+    assert "has not ended yet" in note.group(1)
+    assert "a session still under way is recorded with “Start a session now”" in note.group(1)
+
+
+def test_a_session_that_would_end_after_now_is_refused_beside_its_start_and_nothing_stored(
+    client: TestClient, screening: tuple[str, str], row_counts: RowCounts
+) -> None:
+    """Started five minutes ago, a 15-minute session has not ended: it is not documented at once
+    (a tablet's clock a few minutes fast is tolerated, ten minutes is not)."""
+    screening_id, _ = screening
+    before = row_counts()
+
+    response = client.post(
+        f"/screenings/{screening_id}/session",
+        data=session_form(started_at="2026-11-25T08:55", minutes="15"),
+    )
+
+    assert response.status_code == 422
+    error = re.search(r'id="started_at-error">([^<]*)<', response.text)
+    assert error, "the refusal sits beside the start"
+    assert error.group(1).startswith("Allowed: a start on or before 2026-11-25 08:45 UTC")
+    assert "a session still under way is recorded with “Start a session now”" in error.group(1)
+    assert 'value="2026-11-25T08:55"' in response.text  # what was typed is kept
+    assert row_counts() == before
+
+
+def test_a_start_in_the_future_is_refused_beside_it_and_nothing_stored(
+    client: TestClient, screening: tuple[str, str], row_counts: RowCounts
+) -> None:
+    screening_id, _ = screening
+    before = row_counts()
+
+    response = client.post(
+        f"/screenings/{screening_id}/session", data=session_form(started_at="2026-11-25T10:00")
+    )
+
+    assert response.status_code == 422
+    assert re.search(
+        r'id="started_at-error">Allowed: not in the future \(now is 2026-11-25 09:00 UTC\)',
+        response.text,
+    )
+    assert row_counts() == before

@@ -84,8 +84,8 @@ def test_the_session_page_shows_everything_recorded(
         "By phone",
         "Faces Pain Scale - Revised (FPS-R)",
         f"version {instrument('fps_r').version}",
-        "2026-11-25 09:00 UTC",  # started, and the "before" measure
-        "2026-11-25 09:15 UTC",  # ended, and the "after" measure
+        "2026-11-25 08:30 UTC",  # started, and the "before" measure
+        "2026-11-25 08:45 UTC",  # ended, and the "after" measure
         "Planned",
         "Hand (left), Back",
         "2 · Heavy lotioning",
@@ -245,7 +245,10 @@ def test_a_refused_adverse_event_shows_each_error_beside_its_field_and_keeps_the
     assert "Went pale and quiet.</textarea>" in response.text  # what was typed is kept
     assert 'name="signer" value="Sam Therapist"' in response.text  # the other form as it was
     assert future.status_code == 422
-    assert re.search(r'id="occurred_at-error">Allowed: not after 2026-11-25', future.text)
+    assert re.search(
+        r'id="occurred_at-error">Allowed: not in the future \(now is 2026-11-25 09:00 UTC\)',
+        future.text,
+    )
     assert row_counts() == before
 
 

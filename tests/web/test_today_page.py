@@ -41,7 +41,7 @@ def test_a_child_screened_today_shows_the_decision_and_what_to_verify(
     to_see, _ = sections(page.text)
     assert names(to_see) == ["Stale Platelets"]
     assert f'href="/children/{child_id}"' in to_see
-    assert f"badge-{decision}" in to_see and "2026-11-25 09:00 UTC" in to_see
+    assert f"badge-{decision}" in to_see and "2026-11-25 08:00 UTC" in to_see  # screened at
     assert "Platelets" in to_see
 
 

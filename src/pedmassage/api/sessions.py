@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from pedmassage.api.bodies import StrictJSONRoute
 from pedmassage.api.deps import NowDep, SessionDep
 from pedmassage.http import ActorDep, allow
+from pedmassage.http.actor import witness
 from pedmassage.http.guard import own_name
 from pedmassage.http.versions import IfMatchDep, tagged
 from pedmassage.outcomes import service as outcomes
@@ -49,6 +50,7 @@ def plan(screening_id: str, data: PlanCreate, db: SessionDep) -> dict[str, Any]:
 def record_session(
     child_id: str,
     data: SessionCreate,
+    request: Request,
     db: SessionDep,
     now: NowDep,
     actor: ActorDep,
@@ -56,7 +58,14 @@ def record_session(
 ) -> SessionPublic:
     """Document a session; refused (and nothing stored) if it exceeds its screening."""
     data = data.model_copy(update={"therapist": own_name(actor, data.therapist, "therapist")})
-    record = service.record_session(db=db, child_id=child_id, data=data, now=now, goals=goals)
+    record = service.record_session(
+        db=db,
+        child_id=child_id,
+        data=data,
+        now=now,
+        goals=goals,
+        witness=witness(actor, request),
+    )
     return service.session_public(record)
 
 
@@ -83,13 +92,23 @@ def get_session(session_id: str, db: SessionDep, response: Response) -> SessionP
 def start(
     session_id: str,
     data: SessionStart,
+    request: Request,
     db: SessionDep,
     now: NowDep,
     seen: IfMatchDep,
+    actor: ActorDep,
     response: Response,
 ) -> SessionPublic:
-    """Consent and the child's assent at the start, and the 'before' measure; a "no" ends it."""
-    record = service.start_session(db=db, session_id=session_id, data=data, now=now, seen=seen)
+    """Consent and the child's assent at the start, the readings the screening asked for (or
+    why not, audited), and the 'before' measure; a "no" ends it."""
+    record = service.start_session(
+        db=db,
+        session_id=session_id,
+        data=data,
+        now=now,
+        seen=seen,
+        witness=witness(actor, request),
+    )
     return _tagged(response, record)
 
 

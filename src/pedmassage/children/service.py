@@ -29,6 +29,7 @@ from pedmassage.children.schemas import (
 )
 from pedmassage.development import GestationalAge, age_profile, months_between, stage_for
 from pedmassage.errors import ConflictError, NotFoundError, StaleVersionError, ValidationError
+from pedmassage.inbound import not_future
 from pedmassage.safety.contract import (
     ConditionIn,
     DeviceIn,
@@ -462,8 +463,7 @@ def _check_measurement(
         raise ValidationError("category", category, "lab or vital")
     converted = to_stored_unit(category, data.code, data.value, data.unit, field)
     code_book().check_measure(category, data.code, converted.value, converted.unit, field)
-    if data.taken_at > now:
-        raise ValidationError(f"{field}.taken_at", data.taken_at.isoformat(), "not in the future")
+    not_future(data.taken_at, f"{field}.taken_at", now)
     if data.taken_at.date() < born - timedelta(days=1):
         raise ValidationError(
             f"{field}.taken_at",

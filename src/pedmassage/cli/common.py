@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from pedmassage.audit.service import AuditEvent
+    from pedmassage.sessions.service import Witness
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -343,3 +344,12 @@ def fitted_table(
 CHILD_ID_HELP = "Child id, or its first characters (at least 4)."
 SESSION_ID_HELP = "Session id, or its first characters (at least 4)."
 SCREENING_ID_HELP = "Screening id (whole)."
+
+
+def operator_witness() -> Witness:
+    """The machine's operator as the witness of a session started at the command line (the
+    audit entry of a reading gone without)."""
+    from pedmassage.sessions.service import Witness
+
+    event = operator_event("session.start", "cli")
+    return Witness(name=event.actor, role=event.role, address=event.address)

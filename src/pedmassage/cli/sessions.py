@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import typer
@@ -16,6 +17,7 @@ from pedmassage.cli.common import (
     fitted_table,
     handles_errors,
     now,
+    operator_witness,
     print_json,
     read_input,
     resolve_id,
@@ -38,7 +40,9 @@ def record(
     data = read_input(file, SessionCreate, "--file")
     with database() as db:
         whole = resolve_id(db, "child", child_id, "CHILD_ID")
-        stored = service.record_session(db=db, child_id=whole, data=data, now=now(), goals=goal)
+        stored = service.record_session(
+            db=db, child_id=whole, data=data, now=now(), goals=goal, witness=operator_witness()
+        )
         typer.echo(stored.id)
 
 
@@ -164,7 +168,8 @@ def start(
     from pedmassage.sessions import service
     from pedmassage.sessions.schemas import SessionStart
 
-    _step(service.start_session, session_id, read_input(file, SessionStart, "--file"))
+    data = read_input(file, SessionStart, "--file")
+    _step(partial(service.start_session, witness=operator_witness()), session_id, data)
 
 
 @app.command("complete")

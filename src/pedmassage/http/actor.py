@@ -13,6 +13,7 @@ from fastapi import Depends, Request
 
 from pedmassage.access.policy import Actor
 from pedmassage.http.scope import NowDep, SessionDep
+from pedmassage.sessions.service import Witness
 
 SESSION_COOKIE = "pedmassage_session"
 
@@ -54,6 +55,13 @@ def _from_cookie(request: Request, db: SessionDep, now: datetime) -> Actor | Non
 
 def client_address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
+
+
+def witness(actor: Actor, request: Request) -> Witness:
+    """Who is starting a session, from where: the audit entry of a reading gone without."""
+    return Witness(
+        name=actor.display_name or actor.username, role=actor.role, address=client_address(request)
+    )
 
 
 ActorDep = Annotated[Actor, Depends(current_actor)]

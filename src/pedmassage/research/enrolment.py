@@ -28,6 +28,7 @@ from pedmassage.children.service import get_child
 from pedmassage.development.age import GestationalAge, age_profile
 from pedmassage.development.stage import stage_for
 from pedmassage.errors import ConflictError, NotFoundError, ValidationError
+from pedmassage.inbound import not_future
 from pedmassage.research.models import Enrolment, Study, StudyAssessment, StudyMeasure
 from pedmassage.research.protocol import (
     ChildFacts,
@@ -285,8 +286,7 @@ def record_measure(
     if enrolment.withdrawn_at is not None:
         raise ConflictError("The child was withdrawn: no further trial measures are taken.")
     taken_at = data.taken_at or now
-    if taken_at > now + timedelta(minutes=5):
-        raise ValidationError("taken_at", taken_at.isoformat(), "a time that is not in the future")
+    not_future(taken_at, "taken_at", now)
     _check_time_point(db, protocol, enrolment, data, taken_at)
     child = get_child(db=db, child_id=child_id)
     ga = GestationalAge(child.ga_weeks, child.ga_days)

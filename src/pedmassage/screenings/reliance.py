@@ -9,7 +9,8 @@ The windows are program policy with conservative defaults: a session within 12 h
 screening; a home program, which a parent gives over weeks with its own stop rules, prescribed
 within 7 days of it. A session planned "now" tolerates :data:`CLOCK_SKEW` at both ends of its
 window, since the screening's time may come from a tablet whose clock differs from the server's by
-a few minutes; a time stated for a session (its start) and a home program get no tolerance.
+a few minutes (the same tolerance :func:`pedmassage.inbound.not_future` gives every stated time); a
+time stated for a session (its start) and a home program get no tolerance.
 """
 
 from __future__ import annotations
@@ -22,12 +23,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from pedmassage.errors import ConflictError, NotFoundError, ValidationError
+from pedmassage.inbound import CLOCK_SKEW as CLOCK_SKEW
 from pedmassage.screenings.models import Screening
 
 CareKind = Literal["session", "home_program"]
 
-CLOCK_SKEW_MINUTES = 5
-CLOCK_SKEW = timedelta(minutes=CLOCK_SKEW_MINUTES)
 SESSION_VALID_HOURS = 12
 HOME_PROGRAM_VALID_DAYS = 7
 VALID_FOR: dict[CareKind, timedelta] = {

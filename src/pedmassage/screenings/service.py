@@ -25,7 +25,8 @@ from pedmassage.children.service import (
     listing,
 )
 from pedmassage.development import GestationalAge, age_profile, stage_for
-from pedmassage.errors import NotFoundError, ValidationError
+from pedmassage.errors import NotFoundError
+from pedmassage.inbound import not_future
 from pedmassage.safety.contract import (
     ChildFacts,
     ConditionIn,
@@ -38,7 +39,7 @@ from pedmassage.safety.contract import (
     SkinFinding,
 )
 from pedmassage.screenings.models import Screening
-from pedmassage.screenings.reliance import CLOCK_SKEW, latest_screening_before, refuse_hold
+from pedmassage.screenings.reliance import latest_screening_before, refuse_hold
 from pedmassage.screenings.schemas import ScreeningCreate, ScreeningPublic
 
 if TYPE_CHECKING:
@@ -96,8 +97,7 @@ def screen_child(
 
     child = get_child(db=db, child_id=child_id)
     inp = screening_input(child, request, now)
-    if inp.assessed_at > now + CLOCK_SKEW:
-        raise ValidationError("assessed_at", inp.assessed_at.isoformat(), "not in the future")
+    not_future(inp.assessed_at, "assessed_at", now)
     result = evaluate(inp, rulebook)
     screening = Screening(
         child_id=child.id,
@@ -229,12 +229,6 @@ def screening_for_form(*, db: Session, screening_id: str) -> ScreeningPublic:
     screening = get_screening(db=db, screening_id=screening_id)
     refuse_hold(screening)
     return screening_public(screening)
-
-
-def assent_at_screening(*, db: Session, screening_id: str) -> bool | None:
-    """The child's answer when screened (null: not developmentally able to answer)."""
-    answer = get_screening(db=db, screening_id=screening_id).input.get("child_assent")
-    return answer if isinstance(answer, bool) else None
 
 
 def sedated_at_screening(*, db: Session, screening_id: str) -> bool:

@@ -9,29 +9,21 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from functools import cache
-from importlib.resources import files
-
-import yaml
 
 from pedmassage.errors import ValidationError
+from pedmassage.inbound import CLOCK_SKEW_MINUTES, not_future
 from pedmassage.safety.allowance import check_delivery
 from pedmassage.safety.contract import ScreeningResult
-from pedmassage.screenings.reliance import CLOCK_SKEW, CLOCK_SKEW_MINUTES
+from pedmassage.sessions.cues import cue_codes
 from pedmassage.sessions.models import SessionRecord
+from pedmassage.sessions.schemas import MeasureIn
 
 
-@cache
-def cue_codes() -> dict[str, dict[str, str]]:
-    """Engagement and disengagement cues (``cues.yaml``), code → label."""
-    raw = yaml.safe_load(files("pedmassage.sessions").joinpath("cues.yaml").read_text())
-    return {"engagement": raw["engagement"], "disengagement": raw["disengagement"]}
-
-
-def not_future(when: datetime, field: str, now: datetime) -> None:
-    """A time stated on a device may run a few minutes ahead of the server, never more."""
-    if when > now + CLOCK_SKEW:
-        raise ValidationError(field, when.isoformat(), f"not after {now.isoformat()}")
+def measured_by(measure: MeasureIn | None, timepoint: str, now: datetime) -> None:
+    """A measure that states its own time (``pre.taken_at``, ``post.taken_at``) was taken by
+    ``now``; one without takes the session's start or end, which are checked themselves."""
+    if measure is not None and measure.taken_at is not None:
+        not_future(measure.taken_at, f"{timepoint}.taken_at", now)
 
 
 def finish(record: SessionRecord, ended_at: datetime, minutes: int) -> None:

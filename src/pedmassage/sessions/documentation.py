@@ -3,19 +3,24 @@
 The child and the screening are read once; the session is planned on the screening it rests on at
 its own start, started with consent and the child's answer, then completed or ended early, with any
 adverse events. A "no" at the start is honoured whatever else the form carried: nothing was given.
+
+Documented after it happened, the session has ended: its start, its end (the start plus the minutes
+given), its measures and its adverse events are all by now. A session still under way is recorded
+step by step instead (``records.py``, "Start a session now"), which ends it when it ends.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
 from pedmassage.children.service import get_child
 from pedmassage.errors import ValidationError
+from pedmassage.inbound import in_future, not_future, utc
 from pedmassage.screenings.reliance import Care, screening_for_care
-from pedmassage.sessions.delivery import close, deliver, not_future, session_end
+from pedmassage.sessions.delivery import close, deliver, measured_by, session_end
 from pedmassage.sessions.measures import add_post
 from pedmassage.sessions.models import SessionRecord
 from pedmassage.sessions.records import adverse_event, complete, draft, end_early, start
@@ -26,6 +31,10 @@ from pedmassage.sessions.schemas import (
     SessionFinish,
     SessionStart,
 )
+from pedmassage.sessions.verification import Witness
+
+UNDER_WAY = "a session still under way is recorded with “Start a session now”"
+"""What to do with a session that has not ended yet: the live flow records it as it goes."""
 
 
 def record_session(
@@ -35,10 +44,13 @@ def record_session(
     data: SessionCreate,
     now: datetime,
     goals: Sequence[str] = ("relaxation",),
+    witness: Witness | None = None,
 ) -> SessionRecord:
-    """Document a whole session at once: draft, start, then complete or end early."""
+    """Document a whole session at once: draft, start, then complete or end early.
+
+    ``witness`` is who documents it, for the audit entry of a reading gone without."""
     _consistent(data)
-    not_future(data.started_at, "started_at", now)
+    _already_happened(data, now)
     child = get_child(db=db, child_id=child_id)
     care = Care.session(data.started_at, at_field="started_at")
     screening = screening_for_care(
@@ -48,7 +60,7 @@ def record_session(
         screening_id=screening.id, therapist=data.therapist, goals=list(goals), minutes=data.minutes
     )
     record = draft(db, child, screening, planned)
-    start(record, child, _start_of(data))
+    start(db, record, child, _start_of(data), witness)
     ended_at = session_end(data.started_at, data.minutes)
     if record.status == "ended_early":  # the child said no at the start: nothing was given
         add_post(record, child, data.post, ended_at)
@@ -59,11 +71,37 @@ def record_session(
         end_early(record, child, SessionEnd.model_validate(_closing(data, ended_at, reason=True)))
     else:
         complete(record, child, SessionFinish.model_validate(_closing(data, ended_at)))
-    # Documented afterwards, an adverse event may be dated up to the session's end.
-    for adverse in data.adverse_events:
-        adverse_event(record, adverse, data.therapist, latest=max(now, ended_at))
+    for i, adverse in enumerate(data.adverse_events):
+        try:
+            adverse_event(record, adverse, data.therapist, now=now)
+        except ValidationError as exc:
+            raise exc.within(f"adverse_events[{i}]") from None
     db.flush()
     return record
+
+
+def ended_by(started_at: datetime, minutes: int, now: datetime) -> bool:
+    """Whether a session of ``minutes`` from ``started_at`` has ended by ``now`` (a device's clock
+    may run a little ahead): only then can it be documented at once."""
+    return not in_future(session_end(started_at, minutes), now)
+
+
+def _already_happened(data: SessionCreate, now: datetime) -> None:
+    """The start, the end and the measures' own times are all by now.
+
+    The end is the start plus the minutes given, so a session that would end after now is refused
+    naming its start, the time the form defaults and the clinician states."""
+    not_future(data.started_at, "started_at", now)
+    if not ended_by(data.started_at, data.minutes, now):
+        latest = now - timedelta(minutes=data.minutes)
+        raise ValidationError(
+            "started_at",
+            data.started_at.isoformat(),
+            f"a start on or before {utc(latest)}, so that the {data.minutes} minutes given "
+            f"have ended by now; {UNDER_WAY}",
+        )
+    measured_by(data.pre, "pre", now)
+    measured_by(data.post, "post", now)
 
 
 def _consistent(data: SessionCreate) -> None:
@@ -82,6 +120,7 @@ def _start_of(data: SessionCreate) -> SessionStart:
         consent_method=data.consent_method,
         child_assent=data.child_assent,
         pre=data.pre,
+        verified=data.verified,
         heart_rate=data.heart_rate_pre,
         spo2=data.spo2_pre,
     )

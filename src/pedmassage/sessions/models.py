@@ -43,6 +43,10 @@ class SessionRecord(Base):
     consent_method: Mapped[str] = mapped_column(String(20), default="")
     consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     child_assent: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    # the readings the screening asked for, taken before the start, or why it went ahead without
+    verified: Mapped[list[dict[str, Any]]] = mapped_column(
+        JSON, default=list, server_default=text("'[]'")
+    )
     # what was delivered
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True, nullable=True)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)

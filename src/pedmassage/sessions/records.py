@@ -6,6 +6,10 @@ checked by :func:`pedmassage.screenings.reliance.screening_for_care`, and what i
 screening's own allowance. Each public use case reads the record and the child once and hands them
 to the steps, which the one-step documentation (``documentation.py``) composes the same way. Each
 runs inside the caller's unit of work and only flushes, so a refused step leaves nothing behind.
+
+Every time a step states (a start, an end, a measure's own time, an adverse event's) already
+happened, so none may be in the future (:func:`pedmassage.inbound.not_future`); the times the
+server sets itself (a draft's, a signature's, an addendum's) are its own now.
 """
 
 from __future__ import annotations
@@ -16,13 +20,17 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.attributes import flag_modified
 
+from pedmassage.audit.chain import AuditEvent
+from pedmassage.audit.service import append_at_commit
 from pedmassage.children.models import Child
 from pedmassage.children.service import get_child
 from pedmassage.errors import NotFoundError, StaleVersionError, ValidationError
+from pedmassage.inbound import not_future
+from pedmassage.safety.contract import ScreeningResult
 from pedmassage.screenings.models import Screening
 from pedmassage.screenings.reliance import Care, screening_for_care
 from pedmassage.screenings.service import plan_on
-from pedmassage.sessions.delivery import close, deliver, finish, not_future
+from pedmassage.sessions.delivery import close, deliver, finish, measured_by
 from pedmassage.sessions.lifecycle import next_state
 from pedmassage.sessions.measures import add_post, add_pre
 from pedmassage.sessions.models import Addendum, AdverseEvent, SessionRecord
@@ -35,6 +43,7 @@ from pedmassage.sessions.schemas import (
     SessionPublic,
     SessionStart,
 )
+from pedmassage.sessions.verification import VERIFY_OVERRIDE, Witness, verification_entries
 
 REFUSED_AT_START = "The child said no at the start: a refusal is always honoured."
 
@@ -58,16 +67,25 @@ def create_draft(
 
 
 def start_session(
-    *, db: Session, session_id: str, data: SessionStart, now: datetime, seen: int | None = None
+    *,
+    db: Session,
+    session_id: str,
+    data: SessionStart,
+    now: datetime,
+    seen: int | None = None,
+    witness: Witness | None = None,
 ) -> SessionRecord:
-    """Consent confirmed and the child asked again; a "no" ends the session there and then.
+    """Consent confirmed, the child asked again, and the readings the screening asked for taken
+    (or gone without, for a stated reason); a "no" ends the session there and then.
 
-    ``seen`` is the version the change rests on (each step takes one): an older one is a 409."""
+    ``seen`` is the version the change rests on (each step takes one): an older one is a 409.
+    ``witness`` is who is starting it, for the audit entry of an override."""
     record = locked_session(db, session_id, seen)
     not_future(data.started_at, "started_at", now)
+    measured_by(data.pre, "pre", now)
     care = Care.session(data.started_at, at_field="started_at")
     screening_for_care(db=db, child_id=record.child_id, care=care, screening_id=record.screening_id)
-    start(record, get_child(db=db, child_id=record.child_id), data)
+    start(db, record, get_child(db=db, child_id=record.child_id), data, witness)
     db.flush()
     return record
 
@@ -79,6 +97,7 @@ def complete_session(
     record = locked_session(db, session_id, seen)
     next_state(record.status, "complete")  # a session that never started is refused first
     not_future(data.ended_at, "ended_at", now)
+    measured_by(data.post, "post", now)
     complete(record, get_child(db=db, child_id=record.child_id), data)
     db.flush()
     return record
@@ -91,6 +110,7 @@ def end_session_early(
     record = locked_session(db, session_id, seen)
     next_state(record.status, "end_early")  # a finished session is refused first
     not_future(data.ended_at, "ended_at", now)
+    measured_by(data.post, "post", now)
     end_early(record, get_child(db=db, child_id=record.child_id), data)
     db.flush()
     return record
@@ -107,7 +127,7 @@ def add_adverse_event(
 ) -> AdverseEvent:
     """An adverse event with severity and action; after signing, use an addendum."""
     record = locked_session(db, session_id, seen)
-    adverse = adverse_event(record, data, recorded_by, latest=now)
+    adverse = adverse_event(record, data, recorded_by, now=now)
     flag_modified(record, "status")  # the record a reader saw has changed: its version moves on
     db.flush()
     return adverse
@@ -209,12 +229,28 @@ def draft(db: Session, child: Child, screening: Screening, data: DraftCreate) ->
     return record
 
 
-def start(record: SessionRecord, child: Child, data: SessionStart) -> None:
-    """Consent, assent and the 'before' measure; a "no" ends the session at once."""
+def start(
+    db: Session,
+    record: SessionRecord,
+    child: Child,
+    data: SessionStart,
+    witness: Witness | None = None,
+) -> None:
+    """Consent, assent, the readings to verify and the 'before' measure; a "no" ends the session
+    at once (nothing is given, so nothing needs verifying)."""
     declined = data.child_assent is False
     state = next_state(record.status, "end_early" if declined else "start")
     if data.pre is None and not declined:
         raise ValidationError("pre", None, "a 'before' measure when the session goes ahead")
+    if not declined:
+        screening = record.screening
+        record.verified = verification_entries(
+            screening.input,
+            ScreeningResult.model_validate(screening.result),
+            data.verified,
+            data.started_at,
+        )
+        _audit_overrides(db, record, witness, data.started_at)
     if data.pre is not None:
         add_pre(record, child, data.pre, data.started_at)
     record.status = state
@@ -227,6 +263,27 @@ def start(record: SessionRecord, child: Child, data: SessionStart) -> None:
     if declined:
         record.ended_early, record.ended_at = True, data.started_at
         record.end_reason = REFUSED_AT_START
+
+
+def _audit_overrides(
+    db: Session, record: SessionRecord, witness: Witness | None, at: datetime
+) -> None:
+    """One audit entry per reading gone without: who decided, on which session and child. The
+    reason itself stays on the session (free text may name people; the log names no one)."""
+    who = witness or Witness(name=record.therapist, role="therapist", address="service")
+    for entry in record.verified:
+        if entry["value"] is not None:
+            continue
+        event = AuditEvent(
+            actor=who.name,
+            role=who.role,
+            action=VERIFY_OVERRIDE,
+            resource=f"session {record.id}: {entry['code']} not taken",
+            child_id=record.child_id,
+            address=who.address,
+            outcome="overridden",
+        )
+        append_at_commit(db=db, event=event, at=at)
 
 
 def complete(record: SessionRecord, child: Child, data: SessionFinish) -> None:
@@ -252,11 +309,11 @@ def end_early(record: SessionRecord, child: Child, data: SessionEnd) -> None:
 
 
 def adverse_event(
-    record: SessionRecord, data: AdverseEventCreate, recorded_by: str, *, latest: datetime
+    record: SessionRecord, data: AdverseEventCreate, recorded_by: str, *, now: datetime
 ) -> AdverseEvent:
-    """An adverse event, which cannot have happened after ``latest``."""
+    """An adverse event, which cannot have happened after ``now``."""
     record.status = next_state(record.status, "record_adverse_event")
-    not_future(data.occurred_at, "occurred_at", latest)
+    not_future(data.occurred_at, "occurred_at", now)
     adverse = AdverseEvent(
         occurred_at=data.occurred_at,
         description=data.description,

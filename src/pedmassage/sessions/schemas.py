@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
@@ -57,6 +57,36 @@ class DraftCreate(Inbound):
     minutes: int | None = Field(None, ge=1, le=MAX_REQUESTED_MINUTES)
 
 
+class VerifiedReading(Inbound):
+    """One reading the screening asked to take before the session: the value, or why not."""
+
+    value: float | None = Field(
+        None, description="Taken now, in the unit the screening's verify item names."
+    )
+    override_reason: Text = Field(
+        "", max_length=500, description="Why the session goes ahead without it (audited)."
+    )
+
+
+Verified: Any = Field(
+    default={},
+    max_length=20,
+    description="Each of the screening's verify items by code: a reading or an override reason.",
+)
+
+
+class VerificationPublic(BaseModel):
+    """A reading taken before the session, or the reason it went ahead without one."""
+
+    kind: str
+    code: str
+    label: str
+    unit: str
+    value: float | None
+    override_reason: str
+    at: datetime
+
+
 class SessionStart(Inbound):
     """Consent and the child's assent, asked again at the start, and the 'before' measure."""
 
@@ -69,6 +99,7 @@ class SessionStart(Inbound):
     )
     heart_rate: int | None = HeartRate
     spo2: int | None = SpO2
+    verified: dict[Code, VerifiedReading] = Verified
 
 
 class SessionFinish(Inbound):
@@ -163,6 +194,7 @@ class SessionCreate(Inbound):
     )
     consent_method: ConsentMethod = "in_person"
     child_assent: bool | None = None
+    verified: dict[Code, VerifiedReading] = Verified
     status: Literal["completed", "ended_early"] = "completed"
     end_reason: Text = Field("", max_length=500)
     pre: MeasureIn
@@ -196,6 +228,7 @@ class SessionPublic(BaseModel):
     consent_method: str
     consent_at: datetime | None
     child_assent: bool | None
+    verified: list[VerificationPublic]
     started_at: datetime | None
     ended_at: datetime | None
     minutes: int

@@ -8,7 +8,7 @@ lifecycle first (an illegal step is the 409 page) and stores nothing when any fi
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -19,8 +19,10 @@ from sqlalchemy.orm import Session
 from pedmassage.children import service as children
 from pedmassage.errors import ValidationError
 from pedmassage.http import ActorDep, allow
+from pedmassage.http.actor import witness
 from pedmassage.http.idempotent import KeptAnswerRoute
 from pedmassage.planning.plan import SessionPlan
+from pedmassage.safety.contract import VerifyItem
 from pedmassage.screenings import service as screenings
 from pedmassage.screenings.schemas import ScreeningPublic
 from pedmassage.sessions import service
@@ -31,11 +33,13 @@ from pedmassage.sessions.schemas import (
     SessionPublic,
     SessionStart,
 )
+from pedmassage.web.body_figure import figure_for, figure_states
 from pedmassage.web.deps import NowDep, PageDb
 from pedmassage.web.forms import (
     Errors,
     FormDep,
     FormInput,
+    KeyFn,
     discard_refused,
     domain_errors,
 )
@@ -48,17 +52,23 @@ from pedmassage.web.session_fields import (
     CONSENT_METHOD_LABELS,
     FormError,
     body_map,
+    child_assent,
     cue_groups,
     measure_fields,
     planned_delivery,
     pressure_options,
     session_key,
     validated,
+    verified_fields,
 )
-from pedmassage.web.sessions import scales_for, screening_assent
+from pedmassage.web.sessions import scales_for
 
 router = APIRouter(include_in_schema=False, route_class=KeptAnswerRoute)
 
+CHILD_SAID_STOP = "The child said stop."
+SAYS_STOP = "says_stop"
+DAYS_PER_MONTH = 365.25 / 12
+"""The cue recorded with it (``sessions/cues.yaml``): the child's own "no" ended the session."""
 START_FIELDS = ("guardian_consent_by", "consent_method", "heart_rate", "spo2")
 FINISH_FIELDS = ("minutes", "pressure", "technique", "heart_rate", "spo2", "response", "note")
 
@@ -92,13 +102,22 @@ def start_form(session_id: str, request: Request, db: PageDb, now: NowDep) -> Re
 
 
 @router.post("/sessions/{session_id}/start", dependencies=[allow("session.write")])
-def start(session_id: str, request: Request, form: FormDep, db: PageDb, now: NowDep) -> Response:
+def start(
+    session_id: str, request: Request, form: FormDep, db: PageDb, now: NowDep, actor: ActorDep
+) -> Response:
     """Start the session, or, on the child's "no", end it there and then."""
-    require(db, session_id, "start")
+    session = require(db, session_id, "start")
+    screening = screenings.get_screening(db=db, screening_id=session.screening_id)
+    verify = screenings.screening_public(screening).result.verify
     try:
-        data = validated(SessionStart, *_start_fields(form, now))
+        data = validated(SessionStart, *_start_fields(form, now, verify))
         record = service.start_session(
-            db=db, session_id=session_id, data=data, now=now, seen=form.version()
+            db=db,
+            session_id=session_id,
+            data=data,
+            now=now,
+            seen=form.version(),
+            witness=witness(actor, request),
         )
     except FormError as exc:
         return _refused(request, db, session_id, now, "start", form, exc.errors)
@@ -123,17 +142,14 @@ def in_progress(session_id: str, request: Request, db: PageDb, now: NowDep) -> R
 def complete(session_id: str, request: Request, form: FormDep, db: PageDb, now: NowDep) -> Response:
     """What was delivered (within the screening) and the "after" measure on the same scale."""
     session = require(db, session_id, "complete")
-    try:
+
+    def store() -> None:
         data = validated(SessionFinish, *_finish_fields(form, now, _pre_instrument(session)))
         service.complete_session(
             db=db, session_id=session_id, data=data, now=now, seen=form.version()
         )
-    except FormError as exc:
-        return _refused(request, db, session_id, now, "complete", form, exc.errors)
-    except ValidationError as exc:
-        errors = domain_errors(exc, session_key)
-        return _refused(request, db, session_id, now, "complete", form, errors)
-    return RedirectResponse(f"/sessions/{session_id}", status_code=303)
+
+    return _stored(_Post(request, db, session_id, now, form, "complete"), store)
 
 
 @router.post("/sessions/{session_id}/end-early", dependencies=[allow("session.write")])
@@ -146,16 +162,75 @@ def end_early(
     given = form.present(("end_minutes",)).get("end_minutes")
     if given is not None:
         fields["minutes"] = given
-    try:
+
+    def store() -> None:
         data = validated(SessionEnd, fields, {}, key=end_key)
         service.end_session_early(
             db=db, session_id=session_id, data=data, now=now, seen=form.version()
         )
+
+    return _stored(_Post(request, db, session_id, now, form, "end"), store, end_key)
+
+
+@router.post("/sessions/{session_id}/child-said-stop", dependencies=[allow("session.write")])
+def child_said_stop(
+    session_id: str, request: Request, form: FormDep, db: PageDb, now: NowDep
+) -> Response:
+    """The child said stop: the session ends now, with what was given so far, and nothing more
+    is asked first. The minutes are the timer's (or the server's count since the start); the
+    regions, pressure and cues are those ticked on the page when it was pressed."""
+    session = require(db, session_id, "end_early")
+    fields: dict[str, object] = {
+        "ended_at": now,
+        "reason": CHILD_SAID_STOP,
+        "minutes": form.text("elapsed_minutes") or _elapsed_minutes(session, now),
+        "regions": form.values("regions"),
+        "cues": list(dict.fromkeys([*form.values("cues"), SAYS_STOP])),
+        **form.present(("pressure", "technique")),
+    }
+
+    def store() -> None:
+        data = validated(SessionEnd, fields, {})
+        if data.minutes == 0:  # stopped before any massage: nothing was delivered
+            data = data.model_copy(update={"regions": [], "pressure": 0})
+        service.end_session_early(
+            db=db, session_id=session_id, data=data, now=now, seen=form.version()
+        )
+
+    return _stored(_Post(request, db, session_id, now, form, "complete"), store)
+
+
+@dataclass(frozen=True)
+class _Post:
+    """A step's post: what a refusal needs to show the page again with what was typed."""
+
+    request: Request
+    db: Session
+    session_id: str
+    now: datetime
+    form: FormInput
+    which: str
+
+
+def _stored(post: _Post, store: Callable[[], None], key: KeyFn = session_key) -> Response:
+    """Run the step, then go to the record; a refused step shows its page again, storing
+    nothing, with every mistake beside its field."""
+    try:
+        store()
     except FormError as exc:
-        return _refused(request, db, session_id, now, "end", form, exc.errors)
+        errors = exc.errors
     except ValidationError as exc:
-        return _refused(request, db, session_id, now, "end", form, domain_errors(exc, end_key))
-    return RedirectResponse(f"/sessions/{session_id}", status_code=303)
+        errors = domain_errors(exc, key)
+    else:
+        return RedirectResponse(f"/sessions/{post.session_id}", status_code=303)
+    return _refused(post.request, post.db, post.session_id, post.now, post.which, post.form, errors)
+
+
+def _elapsed_minutes(session: SessionPublic, now: datetime) -> int:
+    """Whole minutes since the start: a minute not yet complete was not given."""
+    if session.started_at is None:
+        return 0
+    return max(0, int((now - session.started_at).total_seconds() // 60))
 
 
 def end_key(path: str) -> str:
@@ -164,11 +239,15 @@ def end_key(path: str) -> str:
     return {"cues": "end_cues", "minutes": "end_minutes"}.get(key, key)
 
 
-def _start_fields(form: FormInput, now: datetime) -> tuple[dict[str, object], Errors]:
+def _start_fields(
+    form: FormInput, now: datetime, verify: list[VerifyItem]
+) -> tuple[dict[str, object], Errors]:
     fields: dict[str, object] = dict(form.present(START_FIELDS))
-    fields.update(started_at=now, child_assent=form.tristate("child_assent"))
-    fields["pre"], errors = measure_fields(form, "pre", form.text("instrument"))
-    return fields, errors
+    fields["verified"] = verified_fields(form, verify)
+    fields["child_assent"], errors = child_assent(form)
+    fields["started_at"] = now
+    fields["pre"], item_errors = measure_fields(form, "pre", form.text("instrument"))
+    return fields, {**errors, **item_errors}
 
 
 def _finish_fields(
@@ -213,12 +292,10 @@ def _start_page(
     screening = screenings.screening_public(
         screenings.get_screening(db=db, screening_id=session.screening_id)
     )
-    assent = screenings.assent_at_screening(db=db, screening_id=session.screening_id)
     scales = scales_for(db, session.child_id, now, session.screening_id)
     defaults = FormInput(
         {
             "consent_method": ["in_person"],
-            "child_assent": [screening_assent(assent)],
             "instrument": [scales[0].id] if scales else [],
         }
     )
@@ -247,15 +324,27 @@ def _live_page(
     mods = screening.result.modifications
     plan = SessionPlan.model_validate(session.plan)
     instrument = _pre_instrument(session)
+    sites = body_map(mods)
+    # Regions are ticked as they are worked on, so "Child said stop" records what was given;
+    # the plan's regions are drawn as planned, not pre-ticked as delivered.
+    delivery = {k: v for k, v in planned_delivery(plan, mods).items() if k != "regions"}
+    complete_form = posted.get("complete", FormInput(delivery))
+    child = children.to_public(children.get_child(db=db, child_id=session.child_id), now.date())
+    figure = figure_for((child.corrected_age_days or child.age_days) / DAYS_PER_MONTH)
     context = {
         "scale": scale_form(instrument) if instrument else None,
-        "body_map": body_map(mods),
+        "body_map": sites,
+        "figure": figure,
+        "figure_states": figure_states(
+            figure,
+            [option for _, options in sites for option in options],
+            planned=[r.site for r in plan.regions],
+            chosen=complete_form.values("regions"),
+        ),
         "pressures": pressure_options(mods),
+        "elapsed_minutes": _elapsed_minutes(session, now),
     }
-    forms = {
-        "complete": posted.get("complete", FormInput(planned_delivery(plan, mods))),
-        "end": posted.get("end", FormInput({})),
-    }
+    forms = {"complete": complete_form, "end": posted.get("end", FormInput({}))}
     page = _Page(session, screening, forms, errors, context)
     return _render(request, db, "sessions/in_progress.html", page, now, status_code)
 
@@ -274,19 +363,22 @@ class _Page:
 def _render(
     request: Request, db: Session, template: str, page: _Page, now: datetime, status_code: int
 ) -> Response:
-    child = children.get_child(db=db, child_id=page.session.child_id)
+    child = children.to_public(
+        children.get_child(db=db, child_id=page.session.child_id), now.date()
+    )
+    cues = cue_groups(child.stage)
     return render(
         request,
         template,
         {
             "session": page.session,
-            "child": children.to_public(child, now.date()),
+            "child": child,
             "screening": page.screening,
             "mods": page.screening.result.modifications,
             "forms": page.forms,
             "errors": page.errors,
-            "cue_groups": cue_groups(),
-            "end_cue_groups": [g for g in cue_groups() if g.id == "disengagement"],
+            "cue_groups": cues,
+            "end_cue_groups": [g for g in cues if g.id == "disengagement"],
             **page.context,
         },
         status_code=status_code,

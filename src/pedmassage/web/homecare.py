@@ -18,11 +18,15 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from pedmassage.access.policy import Actor
+from pedmassage.development import GestationalAge, age_profile
 from pedmassage.errors import ValidationError
 from pedmassage.homecare import parent, service, team
 from pedmassage.homecare.access import Viewer, viewer_for
 from pedmassage.homecare.public import flag_public
+from pedmassage.homecare.rules import diary, log_errors
 from pedmassage.homecare.schemas import (
+    HomeProgramPublic,
+    HomeStep,
     HomeSummaryPublic,
     HomeViewPublic,
     ParentConfidenceFormPublic,
@@ -30,6 +34,11 @@ from pedmassage.homecare.schemas import (
 )
 from pedmassage.http import ActorDep, allow
 from pedmassage.http.idempotent import KeptAnswerRoute
+from pedmassage.measures import instrument
+from pedmassage.safety.contract import ScreeningResult
+from pedmassage.screenings import service as screenings
+from pedmassage.vocabulary import site_map
+from pedmassage.web.body_figure import Figure, FigureStates, figure_for, figure_states
 from pedmassage.web.deps import NowDep, PageDb
 from pedmassage.web.forms import Errors, FormDep, FormInput, domain_errors
 from pedmassage.web.rendering import render
@@ -62,6 +71,97 @@ def _staff(actor: Actor | None, staff: str | None) -> Viewer | None:
 
 
 # --- the parent's pages ----------------------------------------------------------------------
+#
+# Every parent page carries the same "When to stop and call" bar (:class:`StopAndCall`), so the
+# signs to stop and who to call are one tap away whatever the parent is doing.
+
+
+@dataclass(frozen=True)
+class StopAndCall:
+    """What the bar at the foot of every parent page says.
+
+    ``stop_when`` is the routine's own list where there is a routine (what the therapist
+    prescribed), else the diary's; ``call_now`` is the advice of every problem the diary treats as
+    urgent. The program keeps no telephone number, so the bar names who to call, not a number.
+    """
+
+    stop_when: list[str]
+    call_now: list[str]
+
+
+def _stop_and_call(program: HomeProgramPublic | None) -> StopAndCall:
+    book = diary()
+    return StopAndCall(
+        stop_when=list(program.stop_when) if program else [s.text for s in book.stop_when],
+        call_now=[p.advice for p in book.problems if p.urgency == "urgent" and p.advice],
+    )
+
+
+@dataclass(frozen=True)
+class RoutineStep:
+    """One step of the routine as the parent's page draws it: the words and minutes, where the
+    step ends on the timer (``ends_at``, seconds from the start, so the timer can say which step
+    is under way) and the body picture's states, highlighting where the step is done."""
+
+    number: int
+    step: HomeStep
+    ends_at: int
+    figure: FigureStates | None = None
+
+
+@dataclass(frozen=True)
+class _SiteChoice:
+    """A body site as the screening left it, in the shape the body figure reads."""
+
+    id: str
+    label: str
+    blocked: str | None
+    gentle: bool
+
+
+def _body_figure(
+    db: Session, viewer: Viewer, as_of: date
+) -> tuple[Figure, list[_SiteChoice]] | None:
+    """The body figure for the parent's own child (proportions for their age, corrected where
+    that applies) and every site as the routine's screening left it, so each step's picture also
+    shows what must not be touched. None while there is no routine.
+
+    A site is marked only when it lies inside a no-contact or gentle-only area. A region that
+    merely contains one (the whole body contains the arm with the line) is not marked: the figure
+    carries a region's mark to all its parts, which would hatch the whole child."""
+    child, program = service.parent_home(db=db, viewer=viewer)
+    if program is None:
+        return None
+    ages = age_profile(child.birth_date, GestationalAge(child.ga_weeks, child.ga_days), as_of)
+    stored = screenings.get_screening(db=db, screening_id=program.screening_id)
+    mods = ScreeningResult.model_validate(stored.result).modifications
+    sites = site_map()
+
+    def inside(areas: list[str], site: str) -> bool:
+        return any(sites.covers(area, site) for area in areas)
+
+    options = [
+        _SiteChoice(
+            site.id,
+            site.label,
+            "no contact" if inside(mods.avoid_sites, site.id) else None,
+            inside(mods.gentle_sites, site.id),
+        )
+        for site in sites.sites.values()
+    ]
+    return figure_for(ages.effective_months), options
+
+
+def _routine_steps(
+    program: HomeProgramPublic | None, drawn: tuple[Figure, list[_SiteChoice]] | None
+) -> list[RoutineStep]:
+    steps: list[RoutineStep] = []
+    elapsed = 0.0
+    for number, step in enumerate(program.steps if program else [], start=1):
+        elapsed += step.minutes * 60
+        states = figure_states(drawn[0], drawn[1], planned=[step.site]) if drawn else None
+        steps.append(RoutineStep(number, step, round(elapsed), states))
+    return steps
 
 
 @router.get("/home", dependencies=[allow("home.routine")])
@@ -73,37 +173,82 @@ def parent_routine(
     guardian: str = "",
     logged: str = "",
     saved: str = "",
+    not_done: str = "",
+    problem: str = "",
 ) -> Response:
-    """The parent's own child's routine, in large plain words, with the diary so far."""
+    """The parent's own child's routine, step by step in large plain words with a timer, and the
+    diary so far. After a "not done" answer (``not_done``), it says that nothing was stored and,
+    for a problem the parent chose, what to do about it."""
+    viewer = _parent(actor, guardian)
     routine = parent.parent_routine(
-        db=db, viewer=_parent(actor, guardian), as_of=now.date(), logged_id=logged or None
+        db=db, viewer=viewer, as_of=now.date(), logged_id=logged or None
+    )
+    drawn = _body_figure(db, viewer, now.date())
+    book = diary()
+    skipped_problem = (
+        book.problem(problem) if problem in book.problem_ids() and problem != "none" else None
     )
     return render(
         request,
         "homecare/routine.html",
         {
             "routine": routine,
+            "steps": _routine_steps(routine.program, drawn),
+            "figure": drawn[0] if drawn else None,
             "saved_confidence": saved == "confidence",
+            "not_done": not_done == "1",
+            "skipped_problem": skipped_problem,
             "log_link": parent_link("/home/log", routine.guardian_id),
             "confidence_link": parent_link("/home/confidence", routine.guardian_id),
+            "stop": _stop_and_call(routine.program),
         },
     )
 
 
+COMPLETION = {"done": "Done", "partly": "Partly", "not_done": "Not done"}
+"""How much of the routine the parent did: the first answer of the diary form. "Done" means the
+whole routine, so its minutes default to the routine's; "Not done" stores nothing, because every
+diary entry counts as a massage given (adherence)."""
+
+LOG_FIELDS = {
+    "completion": "Did you do the massage?",
+    "session_date": "Date",
+    "minutes": "Minutes",
+    "response": "How your child responded",
+    "problem": "Any problem",
+    "note": "Note",
+}
+"""Each diary field as the parent's error summary names it."""
+
+
 @router.get("/home/log", dependencies=[allow("home.log")])
 def log_form(
-    actor: ActorDep, request: Request, db: PageDb, now: NowDep, guardian: str = ""
+    actor: ActorDep,
+    request: Request,
+    db: PageDb,
+    now: NowDep,
+    guardian: str = "",
+    minutes: str = "",
 ) -> Response:
+    """The empty diary form. Only the date is filled in (today); nothing about the child is
+    chosen for the parent. ``minutes`` comes from the routine page's timer, when it was used."""
     page = parent.diary_form(db=db, viewer=_parent(actor, guardian))
     defaults = FormInput(
         {
             "guardian": [guardian],
             "session_date": [now.date().isoformat()],
-            "minutes": [str(page.program.minutes) if page.program else ""],
-            "problem": ["none"],
+            "minutes": [_timed_minutes(minutes, page.max_minutes)],
         }
     )
     return _log_page(request, page, defaults, {})
+
+
+def _timed_minutes(given: str, max_minutes: int) -> str:
+    """Minutes the timer measured, if they are a diary's whole minutes; anything else is none."""
+    with suppress(ValueError):
+        if 1 <= int(given) <= max_minutes:
+            return str(int(given))
+    return ""
 
 
 @router.post("/home/log", dependencies=[allow("home.log")])
@@ -111,10 +256,32 @@ def log_session(
     actor: ActorDep, request: Request, form: FormDep, db: PageDb, now: NowDep
 ) -> Response:
     """Store the diary entry and go back to the routine; on a refusal show the form again with
-    every mistake beside its field."""
+    every mistake beside its field and store nothing. A massage not done is not a diary entry:
+    the routine page says so (and what to do about a problem the parent chose)."""
     guardian = form.text("guardian")
-    entry = _read_entry(form)
-    result = parent.log_diary_entry(db=db, viewer=_parent(actor, guardian), **entry, now=now)
+    viewer = _parent(actor, guardian)
+    page = parent.diary_form(db=db, viewer=viewer)
+    if page.program is None:
+        return _log_page(request, page, form, {}, status_code=409)
+    completion = form.text("completion")
+    if completion == "not_done":
+        chosen = form.text("problem")
+        extra = {"problem": chosen} if chosen in diary().problem_ids() else {}
+        return RedirectResponse(
+            parent_link("/home", guardian, not_done="1", **extra), status_code=303
+        )
+    entry = _read_entry(form, page.program.minutes if completion == "done" else None)
+    if completion not in COMPLETION:  # every other mistake is named too; nothing is stored
+        # An empty minutes box is only wrong once the answer is known ("Done" fills it in).
+        unread = [
+            exc
+            for exc in _unreadable(form, entry, page.max_minutes)
+            if exc.field != "minutes" or form.text("minutes")
+        ]
+        refused = log_errors(started_on=page.program.started_on, **entry, now=now)
+        missing = ValidationError("completion", completion, "one of: " + ", ".join(COMPLETION))
+        return _log_page(request, page, form, _entry_errors([missing, *unread, *refused]), 422)
+    result = parent.log_diary_entry(db=db, viewer=viewer, **entry, now=now)
     if result.log is not None:
         return RedirectResponse(
             parent_link("/home", guardian, logged=result.log.id), status_code=303
@@ -129,19 +296,26 @@ UNREADABLE = {"session_date": "a date, e.g. 2026-11-24", "minutes": "a whole num
 """What a box the form cannot read as its kind should hold."""
 
 
-def _read_entry(form: FormInput) -> dict[str, Any]:
-    """The form as a diary entry; a date or minutes the form cannot read as one is None."""
+def _read_entry(form: FormInput, whole_routine: int | None = None) -> dict[str, Any]:
+    """The form as a diary entry; a date or minutes the form cannot read as one is None.
+
+    ``whole_routine`` is the routine's minutes when the parent said they did all of it: an empty
+    minutes box then means exactly that. No answer about the child has a default: an unanswered
+    response or problem is refused, never read as "no problem"."""
     session_date: date | None = None
     minutes: int | None = None
     with suppress(ValueError):
         session_date = date.fromisoformat(form.text("session_date"))
+    given = form.text("minutes")
+    if not given:
+        minutes = whole_routine
     with suppress(ValueError):
-        minutes = int(form.text("minutes"))
+        minutes = int(given)
     return {
         "session_date": session_date,
         "minutes": minutes,
         "response": form.text("response"),
-        "problem": form.text("problem") or "none",
+        "problem": form.text("problem"),
         "note": form.text("note"),
     }
 
@@ -155,10 +329,14 @@ def _unreadable(form: FormInput, entry: dict[str, Any], max_minutes: int) -> lis
     ]
 
 
+CHOOSE_ONE = ("completion", "response", "problem")
+"""The diary's questions answered by a tap: left unanswered, they say so in those words."""
+
+
 def _entry_errors(wrong: list[ValidationError]) -> Errors:
     errors: Errors = {}
     for exc in wrong:
-        if exc.field in ("response", "problem") and not exc.value:
+        if exc.field in CHOOSE_ONE and not exc.value:
             errors[exc.field] = "Choose one of the answers."
         else:
             errors.update(domain_errors(exc))
@@ -181,13 +359,55 @@ def _log_page(
             "guardian": page.guardian_id,
             "form": form,
             "errors": errors,
+            "titles": LOG_FIELDS,
+            "completion": COMPLETION,
             "responses": page.responses,
             "problems": page.problems,
             "max_minutes": page.max_minutes,
             "back": parent_link("/home", page.guardian_id),
+            "stop": _stop_and_call(page.program),
         },
         status_code=status_code,
     )
+
+
+@dataclass(frozen=True)
+class Statement:
+    """One statement of the questionnaire as the parent reads it: its words and every answer
+    with the words the instrument gives it (the number alone where it gives none)."""
+
+    key: str
+    number: int
+    text: str
+    answers: list[tuple[int, str]]
+
+
+@dataclass(frozen=True)
+class Questionnaire:
+    """The questionnaire's name, where its statements come from, and the statements."""
+
+    name: str
+    source: str
+    statements: list[Statement]
+
+
+def _questionnaire(page: ParentConfidenceFormPublic) -> Questionnaire:
+    """The form's questions in the instrument's own words (its item labels and anchors), so the
+    wording and its source live with the instrument's data, never in a template."""
+    found = instrument(page.instrument_id)
+    statements = []
+    for number, question in enumerate(page.questions, start=1):
+        item = found.item(question.key)
+        anchors = item.anchors if item else {}
+        statements.append(
+            Statement(
+                key=question.key,
+                number=number,
+                text=item.label if item else question.key,
+                answers=[(value, anchors.get(value, str(value))) for value in question.answers],
+            )
+        )
+    return Questionnaire(found.name, found.source, statements)
 
 
 @router.get("/home/confidence", dependencies=[allow("home.confidence")])
@@ -241,6 +461,7 @@ def _confidence_page(
     errors: Errors,
     status_code: int = 200,
 ) -> Response:
+    questionnaire = _questionnaire(page)
     return render(
         request,
         "homecare/confidence.html",
@@ -249,8 +470,10 @@ def _confidence_page(
             "guardian": page.guardian_id,
             "form": form,
             "errors": errors,
-            "questions": page.questions,
+            "titles": {s.key: f"Statement {s.number}" for s in questionnaire.statements},
+            "questionnaire": questionnaire,
             "back": parent_link("/home", page.guardian_id),
+            "stop": _stop_and_call(None),
         },
         status_code=status_code,
     )

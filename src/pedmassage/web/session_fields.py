@@ -8,6 +8,7 @@ checks again, so a tampered post is refused like any other mistake.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypeVar
 
@@ -21,7 +22,7 @@ from pedmassage.safety.allowance import (
     pressure_ceiling,
     why_not_touched,
 )
-from pedmassage.safety.contract import Modifications
+from pedmassage.safety.contract import Modifications, VerifyItem
 from pedmassage.sessions import service
 from pedmassage.vocabulary import site_map
 from pedmassage.web.forms import Errors, FormInput, KeyFn, field_key, pydantic_errors
@@ -58,7 +59,14 @@ CONSENT_METHOD_LABELS: dict[str, str] = {
     "standing_consent": "Standing consent",
 }
 SEVERITY_LABELS: dict[str, str] = {"mild": "Mild", "moderate": "Moderate", "severe": "Severe"}
-ASSENT_OPTIONS = [("yes", "Yes"), ("no", "No"), ("", "Not able (not developmentally able)")]
+ASSENT_OPTIONS = [
+    ("yes", "Yes"),
+    ("no", "No"),
+    ("not_able", "Not able to answer (not developmentally able)"),
+]
+"""The child's own answer at the start of a session. None is pre-selected: the therapist asks the
+child then and there and records what the child said, never a default or the screening's answer."""
+ASSENT_ANSWERS: dict[str, bool | None] = {"yes": True, "no": False, "not_able": None}
 
 ADVERSE_FIELDS = {
     "description": "adverse_description",
@@ -128,7 +136,11 @@ def validated(
 
 
 def session_key(path: str) -> str:
-    """Instrument errors belong beside the one scale picker, not beside "before" or "after"."""
+    """Instrument errors belong beside the one scale picker, not beside "before" or "after"; a
+    reading to verify, beside its own box (a missing one, beside the reading's)."""
+    if path.startswith("verified."):
+        parts = path.split(".")
+        return ".".join((*parts[:2], parts[2] if len(parts) > 2 else "value"))
     if path in ("pre.instrument", "post.instrument"):
         return "instrument"
     if path.startswith(("pre.items.", "post.items.")):
@@ -136,6 +148,31 @@ def session_key(path: str) -> str:
     if path.startswith("adverse_events."):
         return ADVERSE_FIELDS.get(path.rsplit(".", 1)[-1], "adverse_description")
     return field_key(path)
+
+
+def child_assent(form: FormInput) -> tuple[bool | None, Errors]:
+    """The child's answer from a session form, or an error when none was chosen: an unanswered
+    question must not pass as "not able", which would start a session nobody asked the child
+    about."""
+    answer = form.text("child_assent")
+    if answer in ASSENT_ANSWERS:
+        return ASSENT_ANSWERS[answer], {}
+    choices = ", ".join(f"{value} ({text})" for value, text in ASSENT_OPTIONS)
+    return None, {"child_assent": f"Ask the child now and choose one of: {choices}."}
+
+
+def verified_fields(form: FormInput, items: Iterable[VerifyItem]) -> dict[str, dict[str, str]]:
+    """Each reading the screening asked for, as ``VerifiedReading`` input: every item is sent,
+    even empty, so the service names the one still to enter."""
+    entries: dict[str, dict[str, str]] = {}
+    for item in items:
+        base = f"verified.{item.code}"
+        entries[item.code] = {
+            key: form.text(f"{base}.{key}")
+            for key in ("value", "override_reason")
+            if form.text(f"{base}.{key}")
+        }
+    return entries
 
 
 def body_map(mods: Modifications) -> list[tuple[str, list[SiteOption]]]:
@@ -166,9 +203,10 @@ def pressure_options(mods: Modifications) -> list[PressureOption]:
     ]
 
 
-def cue_groups() -> list[CueGroup]:
-    """The cues of ``sessions/cues.yaml``, engagement first, in the file's order."""
-    codes = service.cue_codes()
+def cue_groups(stage: str | None = None) -> list[CueGroup]:
+    """The cues of ``sessions/cues.yaml`` seen at the child's ``stage`` (all of them when none
+    is given), engagement first, in the file's order."""
+    codes = service.cue_codes() if stage is None else service.cues_for_stage(stage)
     return [
         CueGroup(group, title, tuple(CueOption(c, label) for c, label in codes[group].items()))
         for group, title in CUE_GROUP_TITLES.items()

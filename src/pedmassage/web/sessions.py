@@ -5,6 +5,11 @@ The form offers only what the screening permits (avoided sites and pressures abo
 disabled), and the service checks again, so a tampered post is refused like any other mistake.
 The live, step-by-step path beside it is ``bedside.py``; the stored session's page is
 ``lifecycle.py``.
+
+A session documented here has ended, so the form's start is one the service accepts: the session
+ended now, having lasted the planned minutes, but started no earlier than its screening. When even
+that ends after now (the screening was moments ago), the form says so beside the start: a session
+still under way is recorded with "Start a session now".
 """
 
 from __future__ import annotations
@@ -20,11 +25,13 @@ from sqlalchemy.orm import Session
 from pedmassage.children import service as children
 from pedmassage.errors import ValidationError
 from pedmassage.http import ActorDep, allow
+from pedmassage.http.actor import witness
 from pedmassage.http.guard import own_name
 from pedmassage.http.idempotent import KeptAnswerRoute
 from pedmassage.screenings import service as screenings
 from pedmassage.screenings.schemas import ScreeningPublic
 from pedmassage.sessions import service
+from pedmassage.sessions.documentation import UNDER_WAY, ended_by
 from pedmassage.sessions.schemas import SessionCreate
 from pedmassage.web.deps import NowDep, PageDb
 from pedmassage.web.forms import (
@@ -40,16 +47,19 @@ from pedmassage.web.rendering import render
 from pedmassage.web.scales import ScaleForm, scale_form
 from pedmassage.web.screenings import DEFAULT_GOALS
 from pedmassage.web.session_fields import (
+    ASSENT_OPTIONS,
     CONSENT_METHOD_LABELS,
     SEVERITY_LABELS,
     FormError,
     body_map,
+    child_assent,
     cue_groups,
     measure_fields,
     planned_delivery,
     pressure_options,
     session_key,
     validated,
+    verified_fields,
 )
 
 if TYPE_CHECKING:
@@ -94,10 +104,9 @@ def session_form(
     chosen = tuple(goals) or DEFAULT_GOALS
     screening = screenings.screening_for_form(db=db, screening_id=screening_id)
     plan = screenings.plan_from_screening(db=db, screening_id=screening_id, goals=chosen)
-    assent = screening_assent(screenings.assent_at_screening(db=db, screening_id=screening_id))
     scales = _scales(db, screening, now)
-    form = _defaults(screening, plan, now, scales, assent, actor.display_name)
-    return _form_page(request, db, screening, now, form, {}, chosen)
+    form, notes = _defaults(screening, plan, now, scales, actor.display_name)
+    return _form_page(request, db, screening, now, form, notes, chosen)
 
 
 @router.post("/screenings/{screening_id}/session", dependencies=[allow("session.write")])
@@ -108,9 +117,16 @@ def record_session(
     goals = tuple(form.values("goals")) or DEFAULT_GOALS
     screening = screenings.screening_for_form(db=db, screening_id=screening_id)
     try:
-        data = session_create(form, screening_id)
+        data = session_create(form, screening)
         data = data.model_copy(update={"therapist": own_name(actor, data.therapist, "therapist")})
-        service.record_session(db=db, child_id=screening.child_id, data=data, now=now, goals=goals)
+        service.record_session(
+            db=db,
+            child_id=screening.child_id,
+            data=data,
+            now=now,
+            goals=goals,
+            witness=witness(actor, request),
+        )
     except FormError as exc:
         return _refused(request, db, screening_id, now, form, exc.errors, goals)
     except ValidationError as exc:
@@ -120,9 +136,9 @@ def record_session(
     return RedirectResponse(f"/children/{screening.child_id}#sessions", status_code=303)
 
 
-def session_create(form: FormInput, screening_id: str) -> SessionCreate:
+def session_create(form: FormInput, screening: ScreeningPublic) -> SessionCreate:
     """The post as a ``SessionCreate``, or every field-level mistake together."""
-    return validated(SessionCreate, *_session_fields(form, screening_id))
+    return validated(SessionCreate, *_session_fields(form, screening))
 
 
 def scales_for(db: Session, child_id: str, now: datetime, screening_id: str) -> list[ScaleForm]:
@@ -136,8 +152,11 @@ def _scales(db: Session, screening: ScreeningPublic, now: datetime) -> list[Scal
     return scales_for(db, screening.child_id, now, screening.id)
 
 
-def _session_fields(form: FormInput, screening_id: str) -> tuple[dict[str, object], Errors]:
+def _session_fields(
+    form: FormInput, screening: ScreeningPublic
+) -> tuple[dict[str, object], Errors]:
     fields: dict[str, object] = dict(form.present(TEXT_FIELDS))
+    fields["verified"] = verified_fields(form, screening.result.verify)
     errors: Errors = {}
     started = form.text("started_at")
     if started:
@@ -145,10 +164,11 @@ def _session_fields(form: FormInput, screening_id: str) -> tuple[dict[str, objec
             fields["started_at"] = parse_local_datetime(started, "started_at")
         except ValidationError as exc:
             errors.update(domain_errors(exc))
+    fields["child_assent"], assent_errors = child_assent(form)
+    errors.update(assent_errors)
     fields.update(
-        screening_id=screening_id,
+        screening_id=screening.id,
         regions=form.values("regions"),
-        child_assent=form.tristate("child_assent"),
         cues=form.values("cues"),
         adverse_events=_adverse_events(form, fields.get("started_at")),
     )
@@ -175,37 +195,49 @@ def _defaults(
     plan: SessionPlan,
     now: datetime,
     scales: list[ScaleForm],
-    assent: str,
     therapist: str,
-) -> FormInput:
+) -> tuple[FormInput, Errors]:
     """Pre-filled from the plan and the logged-in therapist, so a busy therapist only corrects
-    what differed."""
-    start = default_start(now, screening.assessed_at)
-    return FormInput(
+    what differed; never the child's answer, which is recorded as the child gave it.
+
+    With it, a note beside the start when even the earliest start the screening allows would end
+    after now: the session is still under way, and the service would refuse it."""
+    delivery = planned_delivery(plan, screening.result.modifications)
+    minutes = int(delivery["minutes"][0])
+    start = default_start(now, screening.assessed_at, minutes)
+    form = FormInput(
         {
             "therapist": [therapist],
             "started_at": [local_input_value(start)],
-            **planned_delivery(plan, screening.result.modifications),
+            **delivery,
             "consent_method": ["in_person"],
             "status": ["completed"],
-            "child_assent": [assent],
             "instrument": [scales[0].id] if scales else [],
         }
     )
+    return form, ({} if ended_by(start, minutes, now) else {"started_at": _not_ended(minutes)})
 
 
-def default_start(now: datetime, screened_at: datetime) -> datetime:
-    """Now, rounded up to the whole minute the input shows: rounding down could fall before the
-    screening, and a session may not start before the screening it rests on."""
-    moment = max(now, screened_at)
-    floor = moment.replace(second=0, microsecond=0)
-    return floor if floor == moment else floor + timedelta(minutes=1)
+def default_start(now: datetime, screened_at: datetime, minutes: int) -> datetime:
+    """The start of a session of ``minutes`` that ended now, rounded down to the whole minute the
+    input shows (rounding up would end it after now), but never before the screening it rests on
+    (that is rounded up: rounding down would fall before it)."""
+    ended_now = _minute(now - timedelta(minutes=minutes))
+    screened = _minute(screened_at)
+    return max(ended_now, screened if screened == screened_at else screened + timedelta(minutes=1))
 
 
-def screening_assent(answer: bool | None) -> str:
-    """The child's answer at screening, as the form's yes / no / not asked: asked minutes ago,
-    it is the likeliest answer, and the therapist changes it if the child changed their mind."""
-    return "yes" if answer is True else "no" if answer is False else ""
+def _minute(moment: datetime) -> datetime:
+    return moment.replace(second=0, microsecond=0)
+
+
+def _not_ended(minutes: int) -> str:
+    """What the form says when the planned session, started after its screening, has not ended."""
+    return (
+        f"A {minutes}-minute session that starts after its screening has not ended yet: "
+        f"{UNDER_WAY}. Document a session here once it has ended, with its start and minutes "
+        "as they were."
+    )
 
 
 def _refused(
@@ -247,8 +279,9 @@ def _form_page(
             "body_map": body_map(mods),
             "pressures": pressure_options(mods),
             "mods": mods,
-            "cue_groups": cue_groups(),
+            "cue_groups": cue_groups(child.stage),
             "consent_methods": list(CONSENT_METHOD_LABELS.items()),
+            "assent_options": ASSENT_OPTIONS,
             "severities": list(SEVERITY_LABELS.items()),
         },
         status_code=status_code,
