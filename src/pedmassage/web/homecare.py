@@ -37,11 +37,11 @@ from pedmassage.http.idempotent import KeptAnswerRoute
 from pedmassage.measures import instrument
 from pedmassage.safety.contract import ScreeningResult
 from pedmassage.screenings import service as screenings
-from pedmassage.vocabulary import site_map
 from pedmassage.web.body_figure import Figure, FigureStates, figure_for, figure_states
 from pedmassage.web.deps import NowDep, PageDb
 from pedmassage.web.forms import Errors, FormDep, FormInput, domain_errors
 from pedmassage.web.rendering import render
+from pedmassage.web.session_fields import SiteOption, body_map
 
 router = APIRouter(include_in_schema=False, route_class=KeptAnswerRoute)
 FLAGS_PAGE_SIZE = 25  # each flag is a card with its own form
@@ -109,51 +109,25 @@ class RoutineStep:
     figure: FigureStates | None = None
 
 
-@dataclass(frozen=True)
-class _SiteChoice:
-    """A body site as the screening left it, in the shape the body figure reads."""
-
-    id: str
-    label: str
-    blocked: str | None
-    gentle: bool
-
-
 def _body_figure(
     db: Session, viewer: Viewer, as_of: date
-) -> tuple[Figure, list[_SiteChoice]] | None:
+) -> tuple[Figure, list[SiteOption]] | None:
     """The body figure for the parent's own child (proportions for their age, corrected where
-    that applies) and every site as the routine's screening left it, so each step's picture also
-    shows what must not be touched. None while there is no routine.
-
-    A site is marked only when it lies inside a no-contact or gentle-only area. A region that
-    merely contains one (the whole body contains the arm with the line) is not marked: the figure
-    carries a region's mark to all its parts, which would hatch the whole child."""
+    that applies) and every site as the routine's screening left it, as the session pages show
+    it (``session_fields.body_map``), so each step's picture also shows what must not be touched.
+    None while there is no routine."""
     child, program = service.parent_home(db=db, viewer=viewer)
     if program is None:
         return None
     ages = age_profile(child.birth_date, GestationalAge(child.ga_weeks, child.ga_days), as_of)
     stored = screenings.get_screening(db=db, screening_id=program.screening_id)
     mods = ScreeningResult.model_validate(stored.result).modifications
-    sites = site_map()
-
-    def inside(areas: list[str], site: str) -> bool:
-        return any(sites.covers(area, site) for area in areas)
-
-    options = [
-        _SiteChoice(
-            site.id,
-            site.label,
-            "no contact" if inside(mods.avoid_sites, site.id) else None,
-            inside(mods.gentle_sites, site.id),
-        )
-        for site in sites.sites.values()
-    ]
+    options = [option for _, group in body_map(mods) for option in group]
     return figure_for(ages.effective_months), options
 
 
 def _routine_steps(
-    program: HomeProgramPublic | None, drawn: tuple[Figure, list[_SiteChoice]] | None
+    program: HomeProgramPublic | None, drawn: tuple[Figure, list[SiteOption]] | None
 ) -> list[RoutineStep]:
     steps: list[RoutineStep] = []
     elapsed = 0.0
