@@ -133,3 +133,28 @@ def test_child_said_stop_ends_and_records_the_session_at_once(live_server: str, 
     assert record["minutes"] == 0  # stopped within the first minute
     assert "says_stop" in record["cues"]  # type: ignore[operator]
     window.context.close()
+
+
+@pytest.mark.e2e
+def test_what_was_entered_survives_a_reload_and_is_cleared_at_logout(
+    live_server: str, page: Page
+) -> None:
+    create_child(live_server)
+    window = a_window(page, TABLET, touch=True)
+    log_in(window, live_server, ACCOUNTS["therapist_username"], ACCOUNTS["password"])
+    session_id = screen_and_start(window, live_server, [])
+    window.locator('#live-body-figure path[data-site="hand_left"]').first.click()
+    window.get_by_label("The child's response").fill("Calm, watching the lamp.")
+
+    window.reload()
+
+    expect(window.locator("[data-save-status]")).to_contain_text("Restored what was entered")
+    expect(window.locator('input[name="regions"][value="hand_left"]')).to_be_checked()
+    expect(window.get_by_label("The child's response")).to_have_value("Calm, watching the lamp.")
+    assert api_session(live_server, session_id)["response"] == ""  # kept here, not yet saved
+    window.get_by_role("button", name=re.compile("^Log out")).click()
+    kept = window.evaluate(
+        "Object.keys(localStorage).filter(k => k.startsWith('pedmassage:draft:')).length"
+    )
+    assert kept == 0  # the next person on this tablet finds nothing
+    window.context.close()

@@ -151,7 +151,8 @@
           if (response.ok && response.redirected) {
             if (store) { store.removeItem(key); }
             say("Saved.", "saved");
-            window.location.assign(response.url);
+            // A redirect's fragment is not kept by fetch: the form names the one it leads to.
+            window.location.assign(response.url + (form.getAttribute("data-fragment") || ""));
             return null;
           }
           return response.text().then(function (html) {
