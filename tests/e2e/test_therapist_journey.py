@@ -28,6 +28,13 @@ def api_session(base_url: str, session_id: str) -> dict[str, object]:
     return record
 
 
+def open_start_page(window: Page) -> str:
+    """From a screening's result to its new session's start page; returns the session's id."""
+    window.get_by_role("button", name="Start a session now").click()
+    expect(window.get_by_role("heading", name="Start the session")).to_be_visible()
+    return str(re.findall(r"/sessions/([0-9A-Z]{26})/start", window.url)[0])
+
+
 def screen_and_start(window: Page, base_url: str, found: list[str]) -> str:
     """From Today to a started session; returns its id."""
     window.goto(f"{base_url}/today")
@@ -45,9 +52,7 @@ def screen_and_start(window: Page, base_url: str, found: list[str]) -> str:
     expect(window).to_have_url(re.compile(r"/screenings/[0-9A-Z]{26}$"))
     found += problems(window, "journey-therapist-screening")
 
-    window.get_by_role("button", name="Start a session now").click()
-    expect(window.get_by_role("heading", name="Start the session")).to_be_visible()
-    session_id = re.findall(r"/sessions/([0-9A-Z]{26})/start", window.url)[0]
+    session_id = open_start_page(window)
     assent = window.get_by_role("group", name="The child's own yes or no")
     expect(assent.get_by_role("radio", checked=True)).to_have_count(0)  # asked, never assumed
     found += problems(window, "journey-therapist-start")
@@ -157,4 +162,34 @@ def test_what_was_entered_survives_a_reload_and_is_cleared_at_logout(
         "Object.keys(localStorage).filter(k => k.startsWith('pedmassage:draft:')).length"
     )
     assert kept == 0  # the next person on this tablet finds nothing
+    window.context.close()
+
+
+@pytest.mark.e2e
+def test_a_kept_start_form_never_brings_back_the_childs_answer(
+    live_server: str, page: Page
+) -> None:
+    """Coming back to the start page later, what the therapist typed is there again, but the
+    child's yes or no is not: the child is asked again."""
+    create_child(live_server)
+    window = a_window(page, TABLET, touch=True)
+    log_in(window, live_server, ACCOUNTS["therapist_username"], ACCOUNTS["password"])
+    window.goto(f"{live_server}/")
+    window.get_by_role("link", name="Amara Synthetic").first.click()
+    window.get_by_role("link", name="Screen now").click()
+    window.get_by_label("Therapist").fill("Sam Therapist")
+    window.get_by_role("group", name="Guardian consent").get_by_label("Yes, confirmed").check()
+    window.get_by_role("group", name="The child's own yes or no").get_by_label("Yes").check()
+    window.get_by_role("button", name="Screen").click()
+    open_start_page(window)
+    window.get_by_label("Guardian consent given by").fill("Grandmother, at the bedside")
+    assent = window.get_by_role("group", name="The child's own yes or no")
+    assent.get_by_label("Yes", exact=True).check()
+
+    window.reload()
+
+    expect(window.get_by_label("Guardian consent given by")).to_have_value(
+        "Grandmother, at the bedside"
+    )
+    expect(assent.get_by_role("radio", checked=True)).to_have_count(0)
     window.context.close()

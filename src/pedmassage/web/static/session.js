@@ -122,11 +122,18 @@
         status.setAttribute("data-state", state);
       }
 
+      // Answers that must be given afresh every time (the child's own yes or no) are never kept
+      // in an unsent draft: coming back later, the child is asked again.
+      var forget = (form.getAttribute("data-draft-forget") || "").split(" ").filter(Boolean);
+
       function keep(outgoing) {
         if (!store) { return; }
         var draft = outgoing ?
           { fields: outgoing.fields, action: outgoing.action, sending: true } :
-          { fields: fields(form, null), sending: false };
+          {
+            fields: fields(form, null).filter(function (pair) { return forget.indexOf(pair[0]) === -1; }),
+            sending: false
+          };
         store.setItem(key, JSON.stringify(draft));
       }
 
