@@ -33,7 +33,7 @@ from pedmassage.sessions.schemas import (
     SessionPublic,
     SessionStart,
 )
-from pedmassage.web.body_figure import figure_for, figure_states
+from pedmassage.web.body_figure import child_figure, figure_states
 from pedmassage.web.deps import NowDep, PageDb
 from pedmassage.web.forms import (
     Errors,
@@ -67,7 +67,6 @@ router = APIRouter(include_in_schema=False, route_class=KeptAnswerRoute)
 
 CHILD_SAID_STOP = "The child said stop."
 SAYS_STOP = "says_stop"
-DAYS_PER_MONTH = 365.25 / 12
 """The cue recorded with it (``sessions/cues.yaml``): the child's own "no" ended the session."""
 START_FIELDS = ("guardian_consent_by", "consent_method", "heart_rate", "spo2")
 FINISH_FIELDS = ("minutes", "pressure", "technique", "heart_rate", "spo2", "response", "note")
@@ -329,8 +328,8 @@ def _live_page(
     # the plan's regions are drawn as planned, not pre-ticked as delivered.
     delivery = {k: v for k, v in planned_delivery(plan, mods).items() if k != "regions"}
     complete_form = posted.get("complete", FormInput(delivery))
-    child = children.to_public(children.get_child(db=db, child_id=session.child_id), now.date())
-    figure = figure_for((child.corrected_age_days or child.age_days) / DAYS_PER_MONTH)
+    child = children.get_child(db=db, child_id=session.child_id)
+    figure = child_figure(child.birth_date, child.ga_weeks, child.ga_days, now.date())
     context = {
         "scale": scale_form(instrument) if instrument else None,
         "body_map": sites,

@@ -16,9 +16,12 @@ from __future__ import annotations
 import math
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
+from datetime import date
 from functools import cache
 from typing import Protocol
 
+from pedmassage.development import GestationalAge, age_profile
+from pedmassage.planning.catalogue import NEVER_MASSAGED
 from pedmassage.vocabulary import site_map
 
 VIEWS = ("front", "back")
@@ -43,7 +46,7 @@ GAP = 1.0
 """Half the space left between a left shape and its right twin, so each stays on its own side of
 the midline and the outlines do not merge."""
 
-NOT_OFFERED = "genital"
+NOT_OFFERED = NEVER_MASSAGED
 """The one site drawn only to complete the silhouette: it is never massaged, so never selectable."""
 
 
@@ -774,6 +777,13 @@ def _viewer_side(view: str, side: str) -> float:
     child's left is on the viewer's left, as on the child's own body.
     """
     return 1.0 if (view == "front") == (side == "left") else -1.0
+
+
+def child_figure(birth_date: date, ga_weeks: int, ga_days: int, on: date) -> Figure:
+    """The figure for a child on ``on``, read on the age ``development.age`` says counts (the
+    corrected age of a child born preterm, where that applies)."""
+    ages = age_profile(birth_date, GestationalAge(ga_weeks, ga_days), on)
+    return figure_for(ages.effective_months)
 
 
 def figure_for(age_months: float | None) -> Figure:

@@ -18,7 +18,6 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from pedmassage.access.policy import Actor
-from pedmassage.development import GestationalAge, age_profile
 from pedmassage.errors import ValidationError
 from pedmassage.homecare import parent, service, team
 from pedmassage.homecare.access import Viewer, viewer_for
@@ -37,7 +36,7 @@ from pedmassage.http.idempotent import KeptAnswerRoute
 from pedmassage.measures import instrument
 from pedmassage.safety.contract import ScreeningResult
 from pedmassage.screenings import service as screenings
-from pedmassage.web.body_figure import Figure, FigureStates, figure_for, figure_states
+from pedmassage.web.body_figure import Figure, FigureStates, child_figure, figure_states
 from pedmassage.web.deps import NowDep, PageDb
 from pedmassage.web.forms import Errors, FormDep, FormInput, domain_errors
 from pedmassage.web.rendering import render
@@ -119,11 +118,10 @@ def _body_figure(
     child, program = service.parent_home(db=db, viewer=viewer)
     if program is None:
         return None
-    ages = age_profile(child.birth_date, GestationalAge(child.ga_weeks, child.ga_days), as_of)
     stored = screenings.get_screening(db=db, screening_id=program.screening_id)
     mods = ScreeningResult.model_validate(stored.result).modifications
     options = [option for _, group in body_map(mods) for option in group]
-    return figure_for(ages.effective_months), options
+    return child_figure(child.birth_date, child.ga_weeks, child.ga_days, as_of), options
 
 
 def _routine_steps(
